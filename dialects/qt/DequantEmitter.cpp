@@ -1,0 +1,317 @@
+//===- DequantEmitter.cpp - dequantization of one block as IR -------------===//
+//
+// Emits `arith`/`vector` ops decoding one block of any format described by a
+// FormatSpec. Every field is read through the block's bit-field tables
+// (BlockLayout.h) with constant shuffles, shifts and masks; the arithmetic is
+// done in the same order as the reference codec, so results are bit-exact.
+// Only arith and vector ops are used, so the code lowers to LLVM and SPIR-V.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/qt/BlockLayout.h"
+#include "dialects/qt/QtAttrs.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace quant;
+using namespace quant::qt;
+
+namespace {
+
+/// Emits the pieces of one block's decoding from its `vector<BYTES x i8>`.
+class BlockDecoder {
+public:
+  BlockDecoder(OpBuilder &builder, Location loc, Value bytes)
+      : b(builder), loc(loc), bytes(bytes) {}
+
+  /// The per-lane unsigned fields of `table` as a `vector<N x i32>`.
+  Value readFields(const BitFieldTable &table) {
+    int64_t lanes = table.size();
+    size_t slots = 0;
+    for (const auto &pieces : table)
+      slots = std::max(slots, pieces.size());
+    Value result = splatI32(lanes, 0);
+    for (size_t slot = 0; slot < slots; ++slot) {
+      SmallVector<int64_t> index(lanes, 0);
+      SmallVector<int32_t> shift(lanes, 0), mask(lanes, 0), dst(lanes, 0);
+      for (int64_t i = 0; i < lanes; ++i) {
+        if (slot >= table[i].size())
+          continue;
+        const BitPiece &piece = table[i][slot];
+        index[i] = piece.byte;
+        shift[i] = int32_t(piece.shift);
+        mask[i] = int32_t((1u << piece.width) - 1);
+        dst[i] = int32_t(piece.dstShift);
+      }
+      Value picked = vector::ShuffleOp::create(b, loc, bytes, bytes, index);
+      Value wide = arith::ExtUIOp::create(b, loc, i32Vector(lanes), picked);
+      Value field = arith::ShRUIOp::create(b, loc, wide, constI32(shift));
+      field = arith::AndIOp::create(b, loc, field, constI32(mask));
+      field = arith::ShLIOp::create(b, loc, field, constI32(dst));
+      result = arith::OrIOp::create(b, loc, result, field);
+    }
+    return result;
+  }
+
+  /// Sign-extends `bits`-bit two's complement fields held in i32 lanes.
+  Value signExtend(Value fields, unsigned bits) {
+    int64_t lanes = cast<VectorType>(fields.getType()).getNumElements();
+    Value amount = splatI32(lanes, int32_t(32 - bits));
+    Value up = arith::ShLIOp::create(b, loc, fields, amount);
+    return arith::ShRSIOp::create(b, loc, up, amount);
+  }
+
+  /// `float(fields - bias)` lane-wise.
+  Value toFloat(Value fields, int bias) {
+    int64_t lanes = cast<VectorType>(fields.getType()).getNumElements();
+    if (bias != 0)
+      fields = arith::SubIOp::create(b, loc, fields, splatI32(lanes, bias));
+    return arith::SIToFPOp::create(b, loc, f32Vector(lanes), fields);
+  }
+
+  /// The scalar of `type` stored at byte `offset`, converted to f32.
+  Value readScale(fmt::ScaleType type, int64_t offset) {
+    switch (type) {
+    case fmt::ScaleType::None:
+      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f));
+    case fmt::ScaleType::F32:
+      return readScalar(b.getF32Type(), offset, 4);
+    case fmt::ScaleType::F16:
+      return arith::ExtFOp::create(b, loc, b.getF32Type(),
+                                   readScalar(b.getF16Type(), offset, 2));
+    case fmt::ScaleType::BF16:
+      return arith::ExtFOp::create(b, loc, b.getF32Type(),
+                                   readScalar(b.getBF16Type(), offset, 2));
+    case fmt::ScaleType::E8M0:
+      return readE8M0(offset);
+    }
+    return {};
+  }
+
+  /// A u8 at byte `offset` as an i32 scalar.
+  Value readByte(int64_t offset) {
+    Value byte = vector::ExtractOp::create(b, loc, bytes,
+                                           ArrayRef<int64_t>{offset});
+    return arith::ExtUIOp::create(b, loc, b.getI32Type(), byte);
+  }
+
+  /// Decodes minifloat codes held in i32 lanes to f32 lanes.
+  Value decodeMiniFloat(Value codes, fmt::MiniFloat type);
+
+  /// Looks codes (i32 lanes) up in `table`.
+  Value lookup(Value codes, ArrayRef<float> table) {
+    int64_t lanes = cast<VectorType>(codes.getType()).getNumElements();
+    Value result = splatF32(lanes, table[0]);
+    for (size_t k = 1; k < table.size(); ++k) {
+      Value hit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, codes,
+                                        splatI32(lanes, int32_t(k)));
+      result = arith::SelectOp::create(b, loc, hit, splatF32(lanes, table[k]),
+                                       result);
+    }
+    return result;
+  }
+
+  Value splat(Value scalar, int64_t lanes) {
+    return vector::BroadcastOp::create(
+        b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
+  }
+  Value splatI32(int64_t lanes, int32_t value) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i32Vector(lanes), b.getI32IntegerAttr(value)));
+  }
+  Value splatF32(int64_t lanes, float value) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(f32Vector(lanes), b.getF32FloatAttr(value)));
+  }
+  Value constI32(ArrayRef<int32_t> values) {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(i32Vector(values.size()), values));
+  }
+  VectorType i32Vector(int64_t n) { return VectorType::get({n}, b.getI32Type()); }
+  VectorType f32Vector(int64_t n) { return VectorType::get({n}, b.getF32Type()); }
+
+  OpBuilder &b;
+  Location loc;
+
+private:
+  Value readScalar(Type type, int64_t offset, int64_t size) {
+    Value slice = vector::ExtractStridedSliceOp::create(
+        b, loc, bytes, ArrayRef<int64_t>{offset}, ArrayRef<int64_t>{size},
+        ArrayRef<int64_t>{1});
+    Value cast = vector::BitCastOp::create(b, loc, VectorType::get({1}, type),
+                                           slice);
+    return vector::ExtractOp::create(b, loc, cast, ArrayRef<int64_t>{0});
+  }
+
+  /// 2^(e-127); e = 0 is the denormal 2^-127 and e = 255 is NaN.
+  Value readE8M0(int64_t offset) {
+    Value e = readByte(offset);
+    auto i32 = [&](int32_t v) {
+      return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(v));
+    };
+    Value bits = arith::ShLIOp::create(b, loc, e, i32(23));
+    Value isZero =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, i32(0));
+    Value isNaN =
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, e, i32(255));
+    bits = arith::SelectOp::create(b, loc, isZero, i32(0x00400000), bits);
+    bits = arith::SelectOp::create(b, loc, isNaN, i32(0x7FC00000), bits);
+    return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
+  }
+
+  Value bytes;
+};
+
+/// Exponent and mantissa widths of a minifloat.
+struct MiniFloatShape {
+  unsigned exponentBits, mantissaBits;
+};
+
+MiniFloatShape shapeOf(fmt::MiniFloat type) {
+  switch (type) {
+  case fmt::MiniFloat::E2M1:
+    return {2, 1};
+  case fmt::MiniFloat::E2M3:
+    return {2, 3};
+  case fmt::MiniFloat::E3M2:
+    return {3, 2};
+  case fmt::MiniFloat::E4M3FN:
+    return {4, 3};
+  case fmt::MiniFloat::E5M2:
+    return {5, 2};
+  }
+  return {4, 3};
+}
+
+} // namespace
+
+Value BlockDecoder::decodeMiniFloat(Value codes, fmt::MiniFloat type) {
+  int64_t lanes = cast<VectorType>(codes.getType()).getNumElements();
+  auto [e, m] = shapeOf(type);
+  int32_t bias = (1 << (e - 1)) - 1;
+  auto field = [&](unsigned shift, unsigned width) {
+    Value shifted =
+        arith::ShRUIOp::create(b, loc, codes, splatI32(lanes, int32_t(shift)));
+    return arith::AndIOp::create(b, loc, shifted,
+                                 splatI32(lanes, int32_t((1u << width) - 1)));
+  };
+  auto eq = [&](Value v, int32_t c) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v,
+                                 splatI32(lanes, c));
+  };
+  Value exponent = field(m, e), mantissa = field(0, m), sign = field(e + m, 1);
+  // Normal numbers: rebias the exponent into binary32 and widen the mantissa.
+  Value normalBits = arith::OrIOp::create(
+      b, loc,
+      arith::ShLIOp::create(
+          b, loc,
+          arith::AddIOp::create(b, loc, exponent,
+                                splatI32(lanes, 127 - bias)),
+          splatI32(lanes, 23)),
+      arith::ShLIOp::create(b, loc, mantissa,
+                            splatI32(lanes, int32_t(23 - m))));
+  Value normal = arith::BitcastOp::create(b, loc, f32Vector(lanes), normalBits);
+  // Subnormals: mantissa * 2^(1 - bias - m), exact in binary32.
+  Value subnormal = arith::MulFOp::create(
+      b, loc, arith::UIToFPOp::create(b, loc, f32Vector(lanes), mantissa),
+      splatF32(lanes, std::ldexp(1.0f, 1 - bias - int(m))));
+  Value magnitude =
+      arith::SelectOp::create(b, loc, eq(exponent, 0), subnormal, normal);
+  float nan = std::nanf("");
+  if (type == fmt::MiniFloat::E4M3FN) {
+    Value isNaN = arith::AndIOp::create(b, loc, eq(exponent, 15),
+                                        eq(mantissa, 7));
+    magnitude = arith::SelectOp::create(b, loc, isNaN, splatF32(lanes, nan),
+                                        magnitude);
+  } else if (type == fmt::MiniFloat::E5M2) {
+    Value special = eq(exponent, 31);
+    Value inf = arith::SelectOp::create(b, loc, eq(mantissa, 0),
+                                        splatF32(lanes, INFINITY),
+                                        splatF32(lanes, nan));
+    magnitude = arith::SelectOp::create(b, loc, special, inf, magnitude);
+  }
+  Value negated = arith::NegFOp::create(b, loc, magnitude);
+  return arith::SelectOp::create(b, loc, eq(sign, 1), negated, magnitude);
+}
+
+/// Decodes a GGUF super-block.
+static Value emitSuperBlock(BlockDecoder &d, const fmt::FormatSpec &spec) {
+  SuperBlockLayout layout = superBlockLayout(spec);
+  int64_t lanes = layout.codes.size();
+  int64_t subBlocks = layout.subScales.size();
+  Value superScale = d.readScale(fmt::ScaleType::F16, layout.dOffset);
+
+  SmallVector<int64_t> laneToSub(lanes);
+  for (int64_t i = 0; i < lanes; ++i)
+    laneToSub[i] = i / layout.subBlockSize;
+  auto perLane = [&](Value perSubBlock) -> Value {
+    return vector::ShuffleOp::create(d.b, d.loc, perSubBlock, perSubBlock,
+                                     laneToSub);
+  };
+
+  Value scaleCodes = d.readFields(layout.subScales);
+  if (layout.subScalesSigned)
+    scaleCodes = d.signExtend(scaleCodes, layout.subScaleBits);
+  Value subScale = arith::MulFOp::create(
+      d.b, d.loc, d.splat(superScale, subBlocks),
+      d.toFloat(scaleCodes, layout.scaleBias));
+  Value values = d.toFloat(d.readFields(layout.codes), layout.codeBias);
+  Value result = arith::MulFOp::create(d.b, d.loc, perLane(subScale), values);
+  if (layout.subMins.empty())
+    return result;
+  Value superMin = d.readScale(fmt::ScaleType::F16, layout.dminOffset);
+  Value subMin = arith::MulFOp::create(d.b, d.loc, d.splat(superMin, subBlocks),
+                                       d.toFloat(d.readFields(layout.subMins), 0));
+  return arith::SubFOp::create(d.b, d.loc, result, perLane(subMin));
+}
+
+/// Decodes a block of a generic (parametric) layout.
+static Value emitGenericBlock(BlockDecoder &d, const fmt::FormatSpec &spec) {
+  int64_t lanes = spec.blockSize;
+  Value codes = d.readFields(genericCodeTable(spec));
+  Value values;
+  switch (spec.codeKind) {
+  case fmt::CodeKind::UInt:
+    if (spec.offset == fmt::OffsetKind::ZeroPoint) {
+      Value zero = d.readByte(int64_t(spec.scaleBytes()));
+      values = arith::SubIOp::create(d.b, d.loc, codes, d.splat(zero, lanes));
+      values = d.toFloat(values, 0);
+    } else {
+      values = d.toFloat(codes, spec.bias);
+    }
+    break;
+  case fmt::CodeKind::SInt:
+    values = d.toFloat(d.signExtend(codes, spec.bits), 0);
+    break;
+  case fmt::CodeKind::Codebook:
+    values = d.lookup(codes, spec.codebook);
+    break;
+  case fmt::CodeKind::MiniFloat:
+    values = d.decodeMiniFloat(codes, spec.miniFloat);
+    break;
+  }
+  if (spec.scaleType == fmt::ScaleType::None)
+    return values;
+  Value scale = d.readScale(spec.scaleType, 0);
+  Value result =
+      arith::MulFOp::create(d.b, d.loc, d.splat(scale, lanes), values);
+  if (spec.offset != fmt::OffsetKind::Min)
+    return result;
+  Value min = d.readScale(spec.scaleType, int64_t(spec.scaleBytes()));
+  return arith::AddFOp::create(d.b, d.loc, result, d.splat(min, lanes));
+}
+
+Value quant::qt::emitDequantizeBlock(OpBuilder &builder, Location loc,
+                                     const fmt::FormatSpec &spec,
+                                     Value blockBytes) {
+  BlockDecoder decoder(builder, loc, blockBytes);
+  if (spec.layout != fmt::Layout::Generic)
+    return emitSuperBlock(decoder, spec);
+  return emitGenericBlock(decoder, spec);
+}

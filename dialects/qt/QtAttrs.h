@@ -1,0 +1,44 @@
+//===- QtAttrs.h - qt format attributes ---------------------------*- C++ -*-===//
+//
+// The format attributes and the QuantFormatAttrInterface they implement.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANT_DIALECTS_QT_QTATTRS_H
+#define QUANT_DIALECTS_QT_QTATTRS_H
+
+#include "dialects/qt/QtDialect.h"
+#include "quant/formats/Format.h"
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+namespace quant::qt {
+
+/// Emits the dequantization of one block of a format described by `spec`
+/// (with a resolved block size) from `blockBytes` (`vector<BYTES x i8>`) to a
+/// `vector<ELEMENTS x f32>`, as `arith` and `vector` ops. The arithmetic
+/// mirrors the reference codec's, so results are bit-exact with it.
+mlir::Value emitDequantizeBlock(mlir::OpBuilder &builder, mlir::Location loc,
+                                const fmt::FormatSpec &spec,
+                                mlir::Value blockBytes);
+
+} // namespace quant::qt
+
+#include "dialects/qt/QtInterfaces.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "dialects/qt/QtAttrs.h.inc"
+
+namespace quant::qt {
+
+/// Returns the attribute describing `spec`: the parametric attribute of its
+/// family, or the K-quant attribute for GGUF super-block layouts. The spec
+/// must be valid.
+QuantFormatAttrInterface getFormatAttr(mlir::MLIRContext *context,
+                                       const fmt::FormatSpec &spec);
+
+} // namespace quant::qt
+
+#endif // QUANT_DIALECTS_QT_QTATTRS_H

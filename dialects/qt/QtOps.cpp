@@ -1,0 +1,177 @@
+//===- QtOps.cpp - qt operations ------------------------------------------===//
+//
+// Verifiers and folders of the qt operations.
+//
+//===----------------------------------------------------------------------===//
+
+#include "dialects/qt/QtOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace quant;
+using namespace quant::qt;
+
+#define GET_OP_CLASSES
+#include "dialects/qt/QtOps.cpp.inc"
+
+/// Formats a shape as `4x?x8` for diagnostics.
+static std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  llvm::interleave(
+      shape, os,
+      [&](int64_t d) {
+        if (ShapedType::isDynamic(d))
+          os << "?";
+        else
+          os << d;
+      },
+      "x");
+  return text;
+}
+
+/// True when two dimensions may be equal at run time.
+static bool dimsCompatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+static bool shapesCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  if (a.size() != b.size())
+    return false;
+  for (auto [x, y] : llvm::zip(a, b))
+    if (!dimsCompatible(x, y))
+      return false;
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::verify() {
+  auto type = cast<QuantTensorType>(getType());
+  std::optional<uint64_t> bytes = type.getStorageBytes();
+  if (!bytes)
+    return emitOpError("needs a statically shaped quantized tensor type");
+  if (auto external = dyn_cast<ExternalAttr>(getValue())) {
+    if (external.getSize() != *bytes)
+      return emitOpError("external data holds ")
+             << external.getSize() << " bytes but " << type << " needs "
+             << *bytes;
+    if (external.getPath().empty())
+      return emitOpError("external data needs a file path");
+    return success();
+  }
+  auto elements = cast<ElementsAttr>(getValue());
+  if (!elements.getElementType().isInteger(8))
+    return emitOpError("storage must be given as i8 elements, got ")
+           << elements.getElementType();
+  if (uint64_t(elements.getNumElements()) != *bytes)
+    return emitOpError("storage holds ")
+           << elements.getNumElements() << " bytes but " << type << " needs "
+           << *bytes;
+  return success();
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// QuantizeOp / DequantizeOp
+//===----------------------------------------------------------------------===//
+
+/// Checks that a float tensor and a quantized tensor have the same shape.
+static LogicalResult verifySameShape(Operation *op, RankedTensorType floats,
+                                     QuantTensorType quantized) {
+  if (!shapesCompatible(floats.getShape(), quantized.getShape()))
+    return op->emitOpError("shape mismatch: float tensor is ")
+           << shapeString(floats.getShape()) << " but quantized tensor is "
+           << shapeString(quantized.getShape());
+  return success();
+}
+
+LogicalResult QuantizeOp::verify() {
+  return verifySameShape(*this, getInput().getType(),
+                         cast<QuantTensorType>(getType()));
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor) {
+  // quantize(dequantize(x)) with the same format is x: the dequantized values
+  // are on the format's grid and decode to f32 exactly, so re-encoding them
+  // describes the same tensor.
+  auto dequantize = getInput().getDefiningOp<DequantizeOp>();
+  if (!dequantize || dequantize.getInput().getType() != getType() ||
+      !dequantize.getType().getElementType().isF32())
+    return {};
+  return dequantize.getInput();
+}
+
+LogicalResult DequantizeOp::verify() {
+  return verifySameShape(*this, getType(),
+                         cast<QuantTensorType>(getInput().getType()));
+}
+
+//===----------------------------------------------------------------------===//
+// MatmulOp
+//===----------------------------------------------------------------------===//
+
+unsigned MatmulOp::getWeightReductionDim() {
+  auto weight = cast<QuantTensorType>(getRhs().getType());
+  unsigned rank = weight.getRank();
+  return getTransposeB() ? rank - 1 : rank - 2;
+}
+
+LogicalResult MatmulOp::verify() {
+  RankedTensorType lhs = getLhs().getType();
+  auto rhs = cast<QuantTensorType>(getRhs().getType());
+  RankedTensorType result = getType();
+  int64_t lhsRank = lhs.getRank(), rhsRank = rhs.getRank();
+  if (lhsRank != 2 && lhsRank != 3)
+    return emitOpError("activations must be rank 2 [N, K] or rank 3 "
+                       "[B, N, K], got rank ")
+           << lhsRank;
+  if (rhsRank != 2 && rhsRank != 3)
+    return emitOpError("weights must be rank 2 or rank 3 (batched), got rank ")
+           << rhsRank;
+  if (rhsRank == 3 && lhsRank != 3)
+    return emitOpError("batched weights need batched (rank 3) activations");
+  if (result.getRank() != lhsRank)
+    return emitOpError("result rank ")
+           << result.getRank() << " differs from activation rank " << lhsRank;
+
+  ArrayRef<int64_t> x = lhs.getShape(), w = rhs.getShape(),
+                    y = result.getShape();
+  unsigned kDim = getWeightReductionDim();
+  unsigned mDim = getTransposeB() ? rhsRank - 2 : rhsRank - 1;
+  if (rhs.getAxis() != kDim)
+    return emitOpError("weights must be blocked along the reduction dimension ")
+           << kDim << ", but their blocked axis is " << rhs.getAxis();
+  if (!dimsCompatible(x.back(), w[kDim]))
+    return emitOpError("reduction size mismatch: activations have K = ")
+           << x.back() << " but weights have K = " << w[kDim];
+  if (rhsRank == 3 && !dimsCompatible(x[0], w[0]))
+    return emitOpError("batch size mismatch: ")
+           << x[0] << " activations vs " << w[0] << " weights";
+  SmallVector<int64_t> expected(x.begin(), x.end());
+  expected.back() = w[mDim];
+  if (!shapesCompatible(expected, y))
+    return emitOpError("result shape ")
+           << shapeString(y) << " does not match expected "
+           << shapeString(expected);
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// StorageCastOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult StorageCastOp::verify() {
+  auto input = cast<QuantTensorType>(getInput().getType());
+  RankedTensorType expected = input.getStorageTensorType();
+  if (!shapesCompatible(expected.getShape(), getType().getShape()))
+    return emitOpError("storage of ")
+           << input << " is " << expected << ", not " << getType();
+  return success();
+}
