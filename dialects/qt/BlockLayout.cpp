@@ -1,7 +1,7 @@
 //===- BlockLayout.cpp - where each field of a block lives ----------------===//
 //
 // The byte and bit positions of every field, for the generic packings and the
-// GGUF super-block layouts (see docs/formats.md for the layouts in prose).
+// GGUF super-block layouts (docs/formats-library.md gives the layouts in prose).
 //
 //===----------------------------------------------------------------------===//
 

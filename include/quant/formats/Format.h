@@ -65,7 +65,10 @@ enum class MiniFloat : uint8_t {
 
 /// Block layouts. `Generic` is fully described by the FormatSpec fields; the
 /// others are the GGUF super-block ("K-quant") layouts with bespoke packing,
-/// whose byte layouts are given in docs/formats.md.
+/// whose byte layouts are given in docs/formats-library.md. A K-quant spec
+/// has blockSize 256 and `bits` equal to the layout's code width (2..6); its
+/// other fields describe the layout informally (F16 scales, UInt codes, Min
+/// offset for Q2_K/Q4_K/Q5_K) and are not consulted by the codec.
 enum class Layout : uint8_t { Generic, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K };
 
 /// The complete description of a block format.
@@ -106,7 +109,11 @@ struct FormatSpec {
   /// The spec with blockSize set to `rowLength` when it is per-row, else *this.
   FormatSpec resolvedFor(size_t rowLength) const;
 
-  /// Bytes of the scale, of the offset field and of the packed codes.
+  /// Bytes of the scale, of the offset field and of the packed codes; their
+  /// sum is blockBytes(). For the K-quant layouts scaleBytes() counts all the
+  /// super-block and sub-block scale/min fields (d, dmin, scales[]),
+  /// offsetBytes() is 0 and codeBytes() counts the quant planes (qs, qh,
+  /// hmask, ql).
   size_t scaleBytes() const;
   size_t offsetBytes() const;
   size_t codeBytes() const; // requires blockSize > 0
