@@ -3,7 +3,10 @@
 #ifndef QUANT_PASSES_PASSES_H
 #define QUANT_PASSES_PASSES_H
 
+#include "dialects/qt/QtDialect.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"

@@ -21,4 +21,23 @@ def ExpandDequantizePass : Pass<"qt-expand-dequantize"> {
   ];
 }
 
+def FoldDequantizePass : Pass<"qt-fold-dequant"> {
+  let summary = "Folds dequantized weights into fused qt.matmul ops";
+  let description = [{
+    Rewrites `linalg.matmul`, `linalg.matvec`, `linalg.vecmat`,
+    `linalg.batch_matmul`, their transposed forms and equivalent
+    `linalg.generic` contractions whose weight operand is a `qt.dequantize`
+    into `qt.matmul`, so that no full-precision copy of a quantized weight is
+    left. A nonzero accumulator becomes a `linalg.add` after the matmul.
+    A dequantized weight with any use that cannot be fused (for example an
+    elementwise op) is left as it is. Upstream `!quant.uniform` constant
+    weights behind `quant.dcast` (per-tensor, per-axis and sub-channel) are
+    first converted into `qt` form.
+  }];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::quant::qt::QtDialect"
+  ];
+}
+
 #endif // QUANT_PASSES_TD
