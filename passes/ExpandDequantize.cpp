@@ -13,8 +13,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/AffineMap.h"
-#include "mlir/IR/BuiltinDialect.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -136,33 +134,12 @@ struct ExpandDequantizePattern : OpRewritePattern<DequantizeOp> {
   }
 };
 
-/// Folds `qt.storage_cast` of a constant into an `arith.constant` of bytes.
-struct FoldConstantStorage : OpRewritePattern<StorageCastOp> {
-  using OpRewritePattern::OpRewritePattern;
-
-  LogicalResult matchAndRewrite(StorageCastOp op,
-                                PatternRewriter &rewriter) const override {
-    auto constant = op.getInput().getDefiningOp<ConstantOp>();
-    if (!constant)
-      return failure();
-    RankedTensorType type = op.getType();
-    TypedAttr bytes;
-    if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
-      bytes = DenseResourceElementsAttr::get(type, resource.getRawHandle());
-    else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
-      bytes = dense.reshape(type);
-    else
-      return failure();
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, bytes);
-    return success();
-  }
-};
-
 struct ExpandDequantizePass
     : quant::impl::ExpandDequantizePassBase<ExpandDequantizePass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ExpandDequantizePattern, FoldConstantStorage>(&getContext());
+    patterns.add<ExpandDequantizePattern>(&getContext());
+    StorageCastOp::getCanonicalizationPatterns(patterns, &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -19,6 +19,7 @@ def Qt_Dialect : Dialect {
     single description from which the reference codec, the IR's verifier and
     the kernels' dequantization code are all derived.
   }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
   let useDefaultAttributePrinterParser = 0;
   let useDefaultTypePrinterParser = 1;
   let hasConstantMaterializer = 1;

@@ -6,7 +6,11 @@
 
 #include "dialects/qt/QtOps.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
 
@@ -173,5 +177,82 @@ LogicalResult StorageCastOp::verify() {
   if (!shapesCompatible(expected.getShape(), getType().getShape()))
     return emitOpError("storage of ")
            << input << " is " << expected << ", not " << getType();
+  return success();
+}
+
+namespace {
+/// `qt.storage_cast` of a `qt.constant` is an `arith.constant` of its bytes
+/// (a resource blob stays the same blob, reshaped).
+struct FoldConstantStorage : OpRewritePattern<StorageCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(StorageCastOp op,
+                                PatternRewriter &rewriter) const override {
+    auto constant = op.getInput().getDefiningOp<ConstantOp>();
+    if (!constant)
+      return failure();
+    RankedTensorType type = op.getType();
+    TypedAttr bytes;
+    if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+      bytes = DenseResourceElementsAttr::get(type, resource.getRawHandle());
+    else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+      bytes = dense.reshape(type);
+    else
+      return failure();
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(op, type, bytes);
+    return success();
+  }
+};
+} // namespace
+
+void StorageCastOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                                MLIRContext *context) {
+  patterns.add<FoldConstantStorage>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// DispatchOp
+//===----------------------------------------------------------------------===//
+
+MutableOperandRange DispatchOp::getDpsInitsMutable() {
+  return getOutputsMutable();
+}
+
+void DispatchOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  // On buffers the kernel reads its inputs and writes its outputs; on tensors
+  // it is pure.
+  for (OpOperand &input : getInputsMutable())
+    if (isa<MemRefType>(input.get().getType()))
+      effects.emplace_back(MemoryEffects::Read::get(), &input,
+                           SideEffects::DefaultResource::get());
+  for (OpOperand &output : getOutputsMutable()) {
+    if (!isa<MemRefType>(output.get().getType()))
+      continue;
+    effects.emplace_back(MemoryEffects::Read::get(), &output,
+                         SideEffects::DefaultResource::get());
+    effects.emplace_back(MemoryEffects::Write::get(), &output,
+                         SideEffects::DefaultResource::get());
+  }
+}
+
+LogicalResult DispatchOp::verify() {
+  auto shaped = llvm::concat<Value>(getInputs(), getOutputs());
+  bool tensors = llvm::all_of(shaped, [](Value value) {
+    return isa<RankedTensorType>(value.getType());
+  });
+  bool buffers = llvm::all_of(shaped, [](Value value) {
+    return isa<MemRefType>(value.getType());
+  });
+  if (!tensors && !buffers)
+    return emitOpError("operands must be all ranked tensors or all memrefs");
+  if (tensors && getNumResults() != getOutputs().size())
+    return emitOpError("needs one result per output on tensors");
+  if (buffers && getNumResults() != 0)
+    return emitOpError("has no results on memrefs");
+  for (auto [result, output] : llvm::zip(getResults(), getOutputs()))
+    if (result.getType() != output.getType())
+      return emitOpError("result types must match the output types");
   return success();
 }

@@ -8,6 +8,7 @@ include "QtAttrs.td"
 include "QtTypes.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
 def QT_Tensor : Type<CPred<"::llvm::isa<::quant::qt::QuantTensorType>($_self)">,
@@ -112,6 +113,37 @@ def QT_StorageCastOp : QT_Op<"storage_cast", [Pure]> {
   let arguments = (ins QT_Tensor:$input);
   let results = (outs RankedTensorOf<[I8]>:$result);
   let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `->` type($result)";
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+def QT_DispatchOp : QT_Op<"dispatch", [AttrSizedOperandSegments,
+    DeclareOpInterfaceMethods<DestinationStyleOpInterface>,
+    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
+  let summary = "Runs a generated kernel over a range of work items";
+  let description = [{
+    Calls `kernel` for the work items `[0, count)`, split across the runtime's
+    threads. The kernel reads `inputs` and writes `outputs` (destination
+    style: on tensors the results are the updated outputs). After
+    bufferization the operands are memrefs and the op has no results; it is
+    then lowered to a call of the runtime's `qrt_parallel_for`. The kernel is
+    a `func.func` taking `(!llvm.ptr, i64, i64)`: a pointer to an array of the
+    operands' data pointers followed by their dynamic sizes, and the range.
+
+    ```mlir
+    %y = qt.dispatch @matmul_kernel(%rows) ins(%x, %w : tensor<4x256xf32>, tensor<64x8x18xi8>)
+                                          outs(%init : tensor<4x64xf32>) -> tensor<4x64xf32>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$kernel, Index:$count,
+                       Variadic<AnyShaped>:$inputs,
+                       Variadic<AnyShaped>:$outputs);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let assemblyFormat = [{
+    $kernel `(` $count `)` `ins` `(` $inputs `:` type($inputs) `)`
+    `outs` `(` $outputs `:` type($outputs) `)` attr-dict
+    (`->` type($results)^)?
+  }];
   let hasVerifier = 1;
 }
 

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/Passes.h"
 #include "dialects/qt/QtDialect.h"
 #include "passes/Passes.h"
 
@@ -28,8 +29,11 @@ int main(int argc, char **argv) {
   mlir::registerInlinerPass();
   quant::registerQuantPasses();
   quant::registerQuantPipelines();
+  quant::cpu::registerQuantCpuPasses();
+  quant::cpu::registerCpuPipeline();
 
   mlir::DialectRegistry registry;
+  quant::cpu::registerCpuDialects(registry);
   registry.insert<quant::qt::QtDialect, mlir::arith::ArithDialect,
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
                   mlir::math::MathDialect, mlir::memref::MemRefDialect,

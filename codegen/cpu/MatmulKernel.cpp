@@ -1,0 +1,233 @@
+//===- MatmulKernel.cpp - CPU kernels for qt.matmul -----------------------===//
+//
+// The dequantize-in-registers strategy, valid for every format: for each
+// weight row, each block is decoded once into a vector of floats by the
+// format's emitDequantizeBlock hook and multiplied into a tile of activation
+// rows with vector FMAs; one horizontal reduction per output element ends
+// the row. Per-row formats (one scale per row) are decoded in chunks of 32
+// elements: each chunk's codes are joined to the row's header and decoded as
+// a block of the same format with 32 elements.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/MatmulKernel.h"
+#include "codegen/cpu/PointerMemRef.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace quant;
+using namespace quant::cpu;
+
+namespace {
+
+/// Reads the bytes of one decoding step (a block, or a chunk of a per-row
+/// format's row together with the row's header) and decodes them.
+class BlockReader {
+public:
+  BlockReader(const MatmulKernelSpec &kernelSpec, Value weights)
+      : spec(kernelSpec), weights(weights) {
+    fmt::FormatSpec format =
+        spec.format.getFormatSpec().resolvedFor(spec.reductionSize);
+    blockBytes = spec.weights.getShape().back();
+    if (spec.format.getBlockSize() == 0 && spec.reductionSize % kChunk == 0 &&
+        (kChunk * format.bits) % 8 == 0 && spec.reductionSize > kChunk) {
+      chunked = true;
+      headerBytes = int64_t(format.scaleBytes() + format.offsetBytes());
+      chunkSpec = format;
+      chunkSpec.blockSize = kChunk;
+      chunkCodeBytes = int64_t(kChunk * format.bits / 8);
+      elementsPerStep = kChunk;
+      steps = spec.reductionSize / kChunk;
+    } else {
+      elementsPerStep = format.blockSize;
+      steps = spec.reductionSize / elementsPerStep;
+    }
+  }
+
+  int64_t getElementsPerStep() const { return elementsPerStep; }
+  int64_t getSteps() const { return steps; }
+
+  /// Decodes step `step` of weight row `row` (indices into the storage
+  /// without the block and byte dimensions) into `vector<E x f32>`.
+  Value decode(OpBuilder &b, Location loc, ValueRange row, Value step) {
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    SmallVector<Value> indices(row.begin(), row.end());
+    if (!chunked) {
+      indices.append({step, zero});
+      Value bytes = vector::LoadOp::create(
+          b, loc, VectorType::get({blockBytes}, b.getI8Type()), weights,
+          indices);
+      return spec.format.emitDequantizeBlock(b, loc, bytes,
+                                             unsigned(spec.reductionSize));
+    }
+    indices.append({zero, zero});
+    Value header = vector::LoadOp::create(
+        b, loc, VectorType::get({headerBytes}, b.getI8Type()), weights,
+        indices);
+    Value offset = arith::AddIOp::create(
+        b, loc, arith::ConstantIndexOp::create(b, loc, headerBytes),
+        arith::MulIOp::create(
+            b, loc, step,
+            arith::ConstantIndexOp::create(b, loc, chunkCodeBytes)));
+    indices.back() = offset;
+    Value codes = vector::LoadOp::create(
+        b, loc, VectorType::get({chunkCodeBytes}, b.getI8Type()), weights,
+        indices);
+    SmallVector<int64_t> join(headerBytes + chunkCodeBytes);
+    for (int64_t i = 0; i < int64_t(join.size()); ++i)
+      join[i] = i;
+    Value bytes = vector::ShuffleOp::create(b, loc, header, codes, join);
+    return qt::emitDequantizeBlock(b, loc, chunkSpec, bytes);
+  }
+
+private:
+  static constexpr int64_t kChunk = 32;
+  MatmulKernelSpec spec;
+  Value weights;
+  bool chunked = false;
+  int64_t blockBytes = 0, headerBytes = 0, chunkCodeBytes = 0;
+  int64_t elementsPerStep = 0, steps = 0;
+  fmt::FormatSpec chunkSpec;
+};
+
+/// Dynamic sizes of `type` from consecutive slots starting at `*slot`.
+SmallVector<Value> loadDynamicSizes(OpBuilder &b, Location loc, Value operands,
+                                    MemRefType type, int64_t *slot) {
+  SmallVector<Value> sizes;
+  for (int64_t dim : type.getShape()) {
+    if (!ShapedType::isDynamic(dim))
+      continue;
+    Value size = loadSlot(b, loc, operands, (*slot)++, b.getI64Type());
+    sizes.push_back(
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), size));
+  }
+  return sizes;
+}
+
+} // namespace
+
+func::FuncOp quant::cpu::buildMatmulKernel(OpBuilder &builder, ModuleOp module,
+                                           StringRef name,
+                                           const MatmulKernelSpec &spec) {
+  MLIRContext *context = builder.getContext();
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  Location loc = module.getLoc();
+  auto ptrType = LLVM::LLVMPointerType::get(context);
+  Type i64 = builder.getI64Type();
+  auto kernel = func::FuncOp::create(
+      builder, loc, name, builder.getFunctionType({ptrType, i64, i64}, {}));
+  kernel.setPrivate();
+  Block *entry = kernel.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockBegin(entry);
+  Value operands = entry->getArgument(0);
+
+  // Operands: three data pointers, then the dynamic sizes of x, W and y.
+  int64_t slot = 3;
+  SmallVector<Value> xSizes =
+      loadDynamicSizes(b, loc, operands, spec.activations, &slot);
+  SmallVector<Value> wSizes =
+      loadDynamicSizes(b, loc, operands, spec.weights, &slot);
+  SmallVector<Value> ySizes =
+      loadDynamicSizes(b, loc, operands, spec.result, &slot);
+  Value x = memrefFromPointer(b, loc, loadSlot(b, loc, operands, 0, ptrType),
+                              spec.activations, xSizes);
+  Value w = memrefFromPointer(b, loc, loadSlot(b, loc, operands, 1, ptrType),
+                              spec.weights, wSizes);
+  Value y = memrefFromPointer(b, loc, loadSlot(b, loc, operands, 2, ptrType),
+                              spec.result, ySizes);
+
+  bool batched = spec.activations.getRank() == 3;
+  bool batchedWeights = spec.weights.getRank() == 4;
+  int64_t rowsM = spec.weights.getShape()[batchedWeights ? 1 : 0];
+  Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
+  Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
+  Value cM = arith::ConstantIndexOp::create(b, loc, rowsM);
+  Value rowsN = memref::DimOp::create(b, loc, x, batched ? 1 : 0);
+  Value begin = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                           entry->getArgument(1));
+  Value end = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                         entry->getArgument(2));
+
+  BlockReader reader(spec, w);
+  int64_t elements = reader.getElementsPerStep();
+  auto floatVector = VectorType::get({elements}, b.getF32Type());
+
+  // Output row i of the flattened B x M rows: batch i / M, weight row i % M.
+  auto rowLoop = scf::ForOp::create(b, loc, begin, end, c1);
+  {
+    OpBuilder rb = OpBuilder::atBlockBegin(rowLoop.getBody());
+    Value i = rowLoop.getInductionVar();
+    Value batch = arith::DivUIOp::create(rb, loc, i, cM);
+    Value m = arith::RemUIOp::create(rb, loc, i, cM);
+    SmallVector<Value> weightRow;
+    if (batchedWeights)
+      weightRow.push_back(batch);
+    weightRow.push_back(m);
+
+    // Computes `tile` activation rows starting at n0 against weight row m.
+    auto emitTile = [&](OpBuilder &tb, Value n0, int64_t tile) {
+      Value zeroVector = arith::ConstantOp::create(
+          tb, loc, DenseElementsAttr::get(floatVector, 0.0f));
+      SmallVector<Value> inits(tile, zeroVector);
+      auto stepLoop = scf::ForOp::create(
+          tb, loc, c0,
+          arith::ConstantIndexOp::create(tb, loc, reader.getSteps()), c1,
+          inits);
+      {
+        OpBuilder sb = OpBuilder::atBlockBegin(stepLoop.getBody());
+        Value step = stepLoop.getInductionVar();
+        Value values = reader.decode(sb, loc, weightRow, step);
+        Value column = arith::MulIOp::create(
+            sb, loc, step, arith::ConstantIndexOp::create(sb, loc, elements));
+        SmallVector<Value> updated;
+        for (int64_t j = 0; j < tile; ++j) {
+          Value n = arith::AddIOp::create(
+              sb, loc, n0, arith::ConstantIndexOp::create(sb, loc, j));
+          SmallVector<Value> index;
+          if (batched)
+            index.push_back(batch);
+          index.append({n, column});
+          Value activations =
+              vector::LoadOp::create(sb, loc, floatVector, x, index);
+          updated.push_back(vector::FMAOp::create(
+              sb, loc, values, activations, stepLoop.getRegionIterArg(j)));
+        }
+        scf::YieldOp::create(sb, loc, updated);
+      }
+      for (int64_t j = 0; j < tile; ++j) {
+        Value sum = vector::ReductionOp::create(
+            tb, loc, vector::CombiningKind::ADD, stepLoop.getResult(j));
+        Value n = arith::AddIOp::create(
+            tb, loc, n0, arith::ConstantIndexOp::create(tb, loc, j));
+        SmallVector<Value> index;
+        if (batched)
+          index.push_back(batch);
+        index.append({n, m});
+        memref::StoreOp::create(tb, loc, sum, y, index);
+      }
+    };
+
+    // Full tiles of activation rows, then the remainder one row at a time.
+    Value tile = arith::ConstantIndexOp::create(rb, loc, spec.rowTile);
+    Value fullRows = arith::MulIOp::create(
+        rb, loc, arith::DivUIOp::create(rb, loc, rowsN, tile), tile);
+    auto tiles = scf::ForOp::create(rb, loc, c0, fullRows, tile);
+    {
+      OpBuilder tb = OpBuilder::atBlockBegin(tiles.getBody());
+      emitTile(tb, tiles.getInductionVar(), spec.rowTile);
+    }
+    auto rest = scf::ForOp::create(rb, loc, fullRows, rowsN, c1);
+    {
+      OpBuilder tb = OpBuilder::atBlockBegin(rest.getBody());
+      emitTile(tb, rest.getInductionVar(), 1);
+    }
+  }
+  func::ReturnOp::create(b, loc);
+  return kernel;
+}

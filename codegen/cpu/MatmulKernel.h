@@ -1,0 +1,38 @@
+//===- MatmulKernel.h - CPU kernels for qt.matmul -----------------*- C++ -*-===//
+
+#ifndef QUANT_CODEGEN_CPU_MATMULKERNEL_H
+#define QUANT_CODEGEN_CPU_MATMULKERNEL_H
+
+#include "dialects/qt/QtAttrs.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace quant::cpu {
+
+/// What a qt.matmul kernel computes: `y[b, n, m] = sum_k x[b, n, k] *
+/// W[b?, m, k]` with W given as its storage `[B?, M, BLOCKS, BYTES]`.
+struct MatmulKernelSpec {
+  qt::QuantFormatAttrInterface format;
+  /// Elements along K (the blocked axis).
+  int64_t reductionSize = 0;
+  mlir::MemRefType activations; ///< [B?, N, K] f32
+  mlir::MemRefType weights;     ///< [B?, M, BLOCKS, BYTES] i8
+  mlir::MemRefType result;      ///< [B?, N, M] f32
+  /// Activation rows processed together, sharing each dequantized block.
+  int64_t rowTile = 4;
+};
+
+/// Adds to `module` a kernel `func.func private @name(%operands: !llvm.ptr,
+/// %begin: i64, %end: i64)` computing rows [begin, end) of the flattened
+/// `B * M` output rows. `operands` points to the data pointers of x, W and y
+/// followed by their dynamic sizes (see qt.dispatch). Blocks are dequantized
+/// in registers by the format's hook and reduced with vector FMAs.
+mlir::func::FuncOp buildMatmulKernel(mlir::OpBuilder &builder,
+                                     mlir::ModuleOp module,
+                                     llvm::StringRef name,
+                                     const MatmulKernelSpec &spec);
+
+} // namespace quant::cpu
+
+#endif // QUANT_CODEGEN_CPU_MATMULKERNEL_H

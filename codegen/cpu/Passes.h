@@ -1,0 +1,44 @@
+//===- Passes.h - CPU code generation passes ----------------------*- C++ -*-===//
+
+#ifndef QUANT_CODEGEN_CPU_PASSES_H
+#define QUANT_CODEGEN_CPU_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace quant::cpu {
+
+#define GEN_PASS_DECL
+#include "codegen/cpu/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "codegen/cpu/Passes.h.inc"
+
+/// Options of the whole CPU lowering.
+struct CpuPipelineOptions {
+  std::string entry = "main";
+  int64_t rowTile = 4;
+};
+
+/// Adds the passes taking a program of func/linalg/tensor/qt ops down to the
+/// LLVM dialect, with kernels dispatched through the runtime.
+void buildCpuPipeline(mlir::OpPassManager &pm,
+                      const CpuPipelineOptions &options);
+
+/// Registers `qt-cpu-pipeline` for quant-opt.
+void registerCpuPipeline();
+
+/// Registers the dialects and interface models the CPU pipeline needs.
+void registerCpuDialects(mlir::DialectRegistry &registry);
+
+} // namespace quant::cpu
+
+#endif // QUANT_CODEGEN_CPU_PASSES_H

@@ -1,0 +1,64 @@
+//===- Passes.td - CPU code generation passes --------------*- tablegen -*-===//
+
+#ifndef QUANT_CODEGEN_CPU_PASSES_TD
+#define QUANT_CODEGEN_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def OutlineMatmulKernelsPass : Pass<"qt-cpu-outline-kernels", "::mlir::ModuleOp"> {
+  let summary = "Turns each qt.matmul into a generated kernel and a qt.dispatch";
+  let description = [{
+    For every `qt.matmul`, adds a vectorized kernel function (blocks
+    dequantized in registers by the format's hook, FMA reduction) and replaces
+    the op by a `qt.dispatch` of that kernel over the output rows, reading the
+    weight's raw storage.
+  }];
+  let options = [
+    Option<"rowTile", "row-tile", "int64_t", /*default=*/"4",
+           "Activation rows that share each dequantized block">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def LowerDispatchPass : Pass<"qt-cpu-lower-dispatch", "::mlir::ModuleOp"> {
+  let summary = "Lowers bufferized qt.dispatch to the runtime's parallel loop";
+  let description = [{
+    Stores each operand's data pointer and dynamic sizes in an array and calls
+    `qrt_parallel_for(kernel, array, count, grain)`. Operands that are not
+    dense row-major are copied into dense buffers first (and back, for
+    outputs).
+  }];
+  let options = [
+    Option<"grain", "grain", "int64_t", /*default=*/"4",
+           "Work items per scheduling chunk">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
+def EntryPointPass : Pass<"qt-cpu-entry-point", "::mlir::ModuleOp"> {
+  let summary = "Adds the C entry point quant_program_entry(void **buffers)";
+  let description = [{
+    After bufferization (results turned into output parameters), wraps the
+    program's entry function in `quant_program_entry`, which receives the
+    data pointers of the inputs then the outputs, and renames the entry
+    function so it cannot clash with C symbols.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "The program's entry function">,
+  ];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
+#endif // QUANT_CODEGEN_CPU_PASSES_TD

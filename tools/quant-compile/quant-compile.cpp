@@ -1,0 +1,315 @@
+//===- quant-compile.cpp - the ahead-of-time compiler driver --------------===//
+//
+// quant-compile prog.mlir -o prog: compiles a program's entry function, its
+// fused quantized kernels and its constant weights into one standalone
+// executable linked with the runtime library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ProgramSignature.h"
+
+#include "codegen/cpu/ObjectEmitter.h"
+#include "codegen/cpu/Passes.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+
+enum class EmitKind { Mlir, Llvm, Object, Executable };
+
+cl::OptionCategory category("quant-compile options");
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<program.mlir>"),
+                               cl::Required, cl::cat(category));
+cl::opt<std::string> outputFile("o", cl::desc("Output file"),
+                                cl::value_desc("path"), cl::cat(category));
+cl::opt<EmitKind> emit(
+    "emit", cl::desc("What to produce"), cl::init(EmitKind::Executable),
+    cl::values(clEnumValN(EmitKind::Mlir, "mlir", "lowered MLIR (LLVM dialect)"),
+               clEnumValN(EmitKind::Llvm, "llvm", "optimized LLVM IR"),
+               clEnumValN(EmitKind::Object, "obj", "an object file"),
+               clEnumValN(EmitKind::Executable, "exe",
+                          "a standalone executable (default)")),
+    cl::cat(category));
+cl::opt<std::string> target("target", cl::desc("Code generation target"),
+                            cl::init("cpu"), cl::cat(category));
+cl::opt<std::string> cpu("cpu",
+                         cl::desc("x86-64 CPU to compile for (default: host)"),
+                         cl::init("host"), cl::cat(category));
+cl::opt<unsigned> optLevel("O", cl::desc("Optimization level (0-3)"),
+                           cl::Prefix, cl::init(3), cl::cat(category));
+/// --threads N: the default thread count baked into the executable (0: one
+/// per core; --threads at run time overrides it). Parsed by hand because
+/// LLVM's own options already use the name.
+int threads = 0;
+cl::opt<std::string> entryName("entry", cl::desc("Entry function (default: "
+                                                 "main, or the only public "
+                                                 "function)"),
+                               cl::cat(category));
+cl::opt<bool> quiet("quiet", cl::desc("No progress output"), cl::init(false),
+                    cl::cat(category));
+
+/// Prints `[step/total] what` with the elapsed time of the previous step.
+class Progress {
+public:
+  explicit Progress(int total) : total(total) {}
+  void step(llvm::StringRef what) {
+    if (quiet)
+      return;
+    auto now = std::chrono::steady_clock::now();
+    llvm::errs() << llvm::format("[%d/%d] ", ++current, total) << what
+                 << "\n";
+    last = now;
+  }
+
+private:
+  int total, current = 0;
+  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+};
+
+int fail(const llvm::Twine &message) {
+  llvm::errs() << "quant-compile: error: " << message << "\n";
+  return 1;
+}
+
+/// The entry function: --entry, else `main`, else the only public function.
+func::FuncOp findEntry(ModuleOp module, std::string &error) {
+  if (!entryName.empty()) {
+    auto entry = module.lookupSymbol<func::FuncOp>(entryName);
+    if (!entry)
+      error = "no function '" + entryName + "' in " + inputFile;
+    return entry;
+  }
+  if (auto entry = module.lookupSymbol<func::FuncOp>("main"))
+    return entry;
+  func::FuncOp found;
+  for (auto function : module.getOps<func::FuncOp>()) {
+    if (function.isPrivate() || function.isDeclaration())
+      continue;
+    if (found) {
+      error = "several public functions in " + inputFile +
+              "; choose one with --entry";
+      return {};
+    }
+    found = function;
+  }
+  if (!found)
+    error = "no public function to compile in " + inputFile;
+  return found;
+}
+
+/// The directory of the runtime libraries: build/lib next to this tool's
+/// bin/, or $QUANT_RUNTIME_DIR.
+std::string runtimeDirectory(const char *argv0) {
+  if (const char *path = std::getenv("QUANT_RUNTIME_DIR"))
+    return path;
+  std::string self = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&runtimeDirectory));
+  llvm::SmallString<256> path(llvm::sys::path::parent_path(
+      llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(path, "lib");
+  return std::string(path);
+}
+
+/// The include directory holding quant/runtime/Runtime.h.
+std::string runtimeIncludeDir() { return QUANT_RUNTIME_INCLUDE_DIR; }
+
+/// Writes `text` to `path`.
+bool writeFile(llvm::StringRef path, llvm::StringRef text, std::string &error) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec);
+  if (ec) {
+    error = ec.message();
+    return false;
+  }
+  os << text;
+  return true;
+}
+
+} // namespace
+
+/// Removes `--threads N` / `--threads=N` from the arguments into `threads`.
+bool extractThreads(std::vector<char *> &args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    llvm::StringRef arg(args[i]);
+    std::optional<llvm::StringRef> value;
+    size_t consumed = 1;
+    if (arg == "--threads" || arg == "-threads") {
+      if (i + 1 >= args.size()) {
+        fail("--threads needs a value");
+        return false;
+      }
+      value = args[i + 1];
+      consumed = 2;
+    } else if (arg.consume_front("--threads=") ||
+               arg.consume_front("-threads=")) {
+      value = arg;
+    }
+    if (!value)
+      continue;
+    if (value->getAsInteger(10, threads) || threads < 0) {
+      fail("--threads needs a non-negative integer, got '" + *value + "'");
+      return false;
+    }
+    args.erase(args.begin() + i, args.begin() + i + consumed);
+    --i;
+  }
+  return true;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  std::vector<char *> args(argv, argv + argc);
+  if (!extractThreads(args))
+    return 1;
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      int(args.size()), args.data(),
+      "quant-compile: compile a quantized tensor program ahead of time\n\n"
+      "  quant-compile prog.mlir -o prog\n"
+      "  ./prog --input x.npy --output y.npy [--bench N] [--threads N]\n\n"
+      "  --threads=<N>  default thread count baked into the executable\n"
+      "                 (0: one per core; overridable at run time)\n");
+
+  if (target != "cpu")
+    return fail("unknown target '" + target + "' (supported: cpu)");
+  if (optLevel > 3)
+    return fail("optimization level must be 0 to 3");
+  if (outputFile.empty()) {
+    if (emit == EmitKind::Executable)
+      return fail("no output file: use -o PATH");
+    outputFile = "-";
+  }
+
+  Progress progress(emit == EmitKind::Executable ? 4 : 3);
+  DialectRegistry registry;
+  quant::cpu::registerCpuDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  progress.step("parsing " + inputFile);
+  std::string error;
+  auto buffer = openInputFile(inputFile, &error);
+  if (!buffer)
+    return fail(inputFile + ": " + error);
+  llvm::SourceMgr sourceMgr;
+  sourceMgr.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    return fail("could not parse " + inputFile);
+
+  func::FuncOp entry = findEntry(*module, error);
+  if (!entry)
+    return fail(error);
+  quant::ProgramSignature signature;
+  if (std::string problem = quant::readSignature(entry, signature);
+      !problem.empty())
+    return fail(inputFile + ": " + problem);
+
+  progress.step("fusing and lowering to the LLVM dialect");
+  PassManager pm(&context);
+  quant::cpu::CpuPipelineOptions pipeline;
+  pipeline.entry = entry.getSymName().str();
+  quant::cpu::buildCpuPipeline(pm, pipeline);
+  if (failed(pm.run(*module)))
+    return fail("lowering " + inputFile + " failed (see the diagnostics above)");
+
+  if (emit == EmitKind::Mlir) {
+    auto out = openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    module->print(out->os());
+    out->keep();
+    return 0;
+  }
+
+  quant::cpu::TargetOptions targetOptions;
+  targetOptions.cpu = cpu;
+  targetOptions.optLevel = optLevel;
+  progress.step("generating code for " +
+                (cpu == "host" ? quant::cpu::hostCpuName() : cpu.getValue()));
+  if (emit != EmitKind::Executable) {
+    auto out = openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    std::string problem = quant::cpu::emitMachineCode(
+        *module, targetOptions, emit == EmitKind::Object, out->os());
+    if (!problem.empty())
+      return fail(problem);
+    out->keep();
+    return 0;
+  }
+
+  // An executable: object + generated main/signature + runtime, linked by the
+  // system C++ compiler, written under a temporary name and renamed.
+  llvm::SmallString<128> workDir;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("quant-compile", workDir))
+    return fail("cannot create a temporary directory: " + ec.message());
+  auto cleanup = llvm::make_scope_exit(
+      [&] { llvm::sys::fs::remove_directories(workDir); });
+  llvm::SmallString<128> objectPath(workDir), sourcePath(workDir);
+  llvm::sys::path::append(objectPath, "program.o");
+  llvm::sys::path::append(sourcePath, "main.cpp");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream object(objectPath, ec);
+    if (ec)
+      return fail(objectPath + ": " + ec.message());
+    std::string problem =
+        quant::cpu::emitMachineCode(*module, targetOptions, true, object);
+    if (!problem.empty())
+      return fail(problem);
+  }
+  if (!writeFile(sourcePath, quant::signatureSource(signature, threads),
+                 error))
+    return fail(sourcePath + ": " + error);
+
+  progress.step("linking " + outputFile);
+  std::string runtimeDir = runtimeDirectory(argv[0]);
+  std::string runtime = runtimeDir + "/libQuantRuntime.a";
+  std::string runtimeMain = runtimeDir + "/libQuantRuntimeMain.a";
+  if (!llvm::sys::fs::exists(runtime) || !llvm::sys::fs::exists(runtimeMain))
+    return fail("runtime libraries not found in " + runtimeDir +
+                " (set QUANT_RUNTIME_DIR)");
+  auto compiler = llvm::sys::findProgramByName("c++");
+  if (!compiler)
+    return fail("no C++ compiler ('c++') on PATH to link the executable");
+  std::string temporary = outputFile + ".tmp";
+  std::string include = "-I" + runtimeIncludeDir();
+  llvm::SmallVector<llvm::StringRef> linkArgs = {
+      *compiler, "-O2",     include, sourcePath, objectPath, runtimeMain,
+      runtime,   "-lpthread", "-lm", "-o",     temporary};
+  std::string message;
+  int status = llvm::sys::ExecuteAndWait(*compiler, linkArgs, std::nullopt, {}, 0,
+                                         0, &message);
+  if (status != 0) {
+    llvm::sys::fs::remove(temporary);
+    return fail("linking failed" + (message.empty() ? "" : ": " + message));
+  }
+  if (std::error_code ec = llvm::sys::fs::rename(temporary, outputFile)) {
+    llvm::sys::fs::remove(temporary);
+    return fail("cannot write " + outputFile + ": " + ec.message());
+  }
+  return 0;
+}
