@@ -40,4 +40,19 @@ def FoldDequantizePass : Pass<"qt-fold-dequant"> {
   ];
 }
 
+def LoadExternalWeightsPass : Pass<"qt-load-external-weights", "::mlir::ModuleOp"> {
+  let summary = "Reads #qt.external constant data into resource blobs";
+  let description = [{
+    Replaces the `#qt.external<"file", offset, size>` data of `qt.constant`
+    ops with a `dense_resource` blob holding the bytes, read once from the
+    file (relative paths resolve against `base-dir`), so the compiled
+    program embeds its weights. A missing file or a range beyond its end is
+    an error naming the file.
+  }];
+  let options = [
+    Option<"baseDir", "base-dir", "std::string", /*default=*/"\"\"",
+           "Directory that relative paths resolve against">,
+  ];
+}
+
 #endif // QUANT_PASSES_TD

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 #===- demo.sh - the main job ----------------------------------------------===#
 #
-# Builds quant, expands the dequantization of an example program with
-# quant-opt, and quantizes an example GGUF file with quant-gguf.
+# Builds quant, compiles an example MLP with Q4_0 weights into a standalone
+# executable and runs it, expands the dequantization of an example program
+# with quant-opt, and quantizes an example GGUF file with quant-gguf.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-"$root/scripts/build.sh" quant-opt quant-gguf
+"$root/scripts/build.sh" quant-opt quant-gguf quant-compile QuantRuntime QuantRuntimeMain
 build=${QUANT_BUILD_DIR:-$root/build}
 bin=$build/bin
 out=$build/demo
 mkdir -p "$out"
+
+echo "== quant-compile: an MLP whose Q4_0 weights live in a GGUF file -> one executable"
+"$bin/quant-compile" "$root/docs/examples/mlp.mlir" -o "$out/mlp"
+echo "   $out/mlp: $(stat -c %s "$out/mlp") bytes; links only: $(ldd "$out/mlp" | awk '{print $1}' | grep -v vdso | tr '\n' ' ')"
+"$out/mlp" --input "$root/docs/examples/mlp-input.npy" --output "$out/mlp-output.npy"
+"$out/mlp" --input "$root/docs/examples/mlp-input.npy" --bench 100
 
 echo "== quant-opt: a Q4_0 weight and its dequantization expanded to vector code"
 "$bin/quant-opt" "$root/docs/examples/dequant.mlir" --qt-dequant-pipeline \
@@ -22,6 +29,5 @@ echo "== quant-gguf: quantize an example F32 GGUF file to Q4_0 and Q4_K"
 "$bin/quant-gguf" quantize "$out/example-f32.gguf" "$out/example-q4_0.gguf" --format q4_0
 "$bin/quant-gguf" quantize "$out/example-f32.gguf" "$out/example-q4_k.gguf" --format q4_k
 "$bin/quant-gguf" info "$out/example-q4_k.gguf"
-first=$("$bin/quant-gguf" info "$out/example-q4_0.gguf" | awk '/weight/ {print $1; exit}')
-"$bin/quant-gguf" dump "$out/example-q4_0.gguf" "$first" -o "$out/$first.npy"
+"$bin/quant-gguf" dump "$out/example-q4_0.gguf" blk.0.attn_q.weight -o "$out/attn_q.npy"
 echo "== done: outputs in $out"

@@ -25,6 +25,8 @@ namespace quant::cpu {
 /// Options of the whole CPU lowering.
 struct CpuPipelineOptions {
   std::string entry = "main";
+  /// Directory against which relative #qt.external paths resolve.
+  std::string weightsDir;
   int64_t rowTile = 4;
 };
 

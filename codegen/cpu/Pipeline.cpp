@@ -49,7 +49,11 @@ using namespace mlir;
 namespace quant::cpu {
 
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
-  // Fuse, then generate kernels for the fused matmuls.
+  // Embed external weights, fuse, then generate kernels for fused matmuls.
+  ::quant::LoadExternalWeightsPassOptions weights;
+  weights.baseDir = options.weightsDir;
+  pm.addPass(::quant::createLoadExternalWeightsPass(weights));
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(::quant::createFoldDequantizePass());
   pm.addPass(::quant::createExpandDequantizePass());
   OutlineMatmulKernelsPassOptions outline;

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/qt/QtOps.h"
+#include "quant/formats/Codec.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/Builders.h"
@@ -101,7 +102,51 @@ LogicalResult QuantizeOp::verify() {
                          cast<QuantTensorType>(getType()));
 }
 
-OpFoldResult QuantizeOp::fold(FoldAdaptor) {
+/// Encodes constant floats into the storage bytes of `type` with the
+/// reference codec; empty when `values` is not a float constant.
+static DenseElementsAttr quantizeConstant(QuantTensorType type,
+                                          Attribute values) {
+  auto floats = dyn_cast_or_null<DenseFPElementsAttr>(values);
+  std::optional<uint64_t> bytes = type.getStorageBytes();
+  if (!floats || !bytes)
+    return {};
+  ArrayRef<int64_t> shape = type.getShape();
+  unsigned axis = type.getAxis();
+  int64_t rowLength = shape[axis];
+  int64_t innerStride = 1; // distance between consecutive elements of a row
+  for (unsigned d = axis + 1; d < shape.size(); ++d)
+    innerStride *= shape[d];
+  fmt::FormatSpec spec = type.getFormat().getFormatSpec();
+  size_t rowBytes = spec.rowBytes(size_t(rowLength));
+  SmallVector<float> all;
+  for (APFloat v : floats.getValues<APFloat>()) {
+    bool lost;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+    all.push_back(v.convertToFloat());
+  }
+  std::vector<int8_t> storage(*bytes);
+  std::vector<float> row(rowLength);
+  // Storage rows enumerate the other dimensions in order; with the blocked
+  // axis removed, row r starts at element (r / innerStride) * rowLength *
+  // innerStride + r % innerStride.
+  int64_t rows = int64_t(all.size()) / std::max<int64_t>(rowLength, 1);
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t base = (r / innerStride) * rowLength * innerStride + r % innerStride;
+    for (int64_t i = 0; i < rowLength; ++i)
+      row[i] = all[base + i * innerStride];
+    fmt::quantizeRow(spec, row.data(), size_t(rowLength),
+                     reinterpret_cast<uint8_t *>(storage.data()) + r * rowBytes);
+  }
+  auto bytesType = RankedTensorType::get({int64_t(*bytes)},
+                                         IntegerType::get(type.getContext(), 8));
+  return DenseElementsAttr::get(bytesType, ArrayRef<int8_t>(storage));
+}
+
+OpFoldResult QuantizeOp::fold(FoldAdaptor adaptor) {
+  // Constants are quantized at compile time with the reference codec.
+  if (Attribute bytes = quantizeConstant(cast<QuantTensorType>(getType()),
+                                         adaptor.getInput()))
+    return bytes;
   // quantize(dequantize(x)) with the same format is x: the dequantized values
   // are on the format's grid and decode to f32 exactly, so re-encoding them
   // describes the same tensor.
@@ -180,7 +225,31 @@ LogicalResult StorageCastOp::verify() {
   return success();
 }
 
+LogicalResult FromStorageOp::verify() {
+  auto result = cast<QuantTensorType>(getType());
+  RankedTensorType expected = result.getStorageTensorType();
+  if (!shapesCompatible(expected.getShape(), getInput().getType().getShape()))
+    return emitOpError("storage of ")
+           << result << " is " << expected << ", not "
+           << getInput().getType();
+  return success();
+}
+
 namespace {
+/// `qt.storage_cast(qt.from_storage(x))` is x (when the types agree).
+struct FoldStorageRoundTrip : OpRewritePattern<StorageCastOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(StorageCastOp op,
+                                PatternRewriter &rewriter) const override {
+    auto view = op.getInput().getDefiningOp<FromStorageOp>();
+    if (!view || view.getInput().getType() != op.getType())
+      return failure();
+    rewriter.replaceOp(op, view.getInput());
+    return success();
+  }
+};
+
 /// `qt.storage_cast` of a `qt.constant` is an `arith.constant` of its bytes
 /// (a resource blob stays the same blob, reshaped).
 struct FoldConstantStorage : OpRewritePattern<StorageCastOp> {
@@ -207,7 +276,7 @@ struct FoldConstantStorage : OpRewritePattern<StorageCastOp> {
 
 void StorageCastOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
                                                 MLIRContext *context) {
-  patterns.add<FoldConstantStorage>(context);
+  patterns.add<FoldConstantStorage, FoldStorageRoundTrip>(context);
 }
 
 //===----------------------------------------------------------------------===//

@@ -117,6 +117,22 @@ def QT_StorageCastOp : QT_Op<"storage_cast", [Pure]> {
   let hasCanonicalizer = 1;
 }
 
+def QT_FromStorageOp : QT_Op<"from_storage", [Pure]> {
+  let summary = "Views raw storage bytes as a quantized tensor";
+  let description = [{
+    The inverse of `qt.storage_cast`: the operand holds the blocks of the
+    result type in its storage layout, e.g. weights supplied at run time.
+
+    ```mlir
+    %q = qt.from_storage %b : tensor<64x8x18xi8> -> !qt.tensor<64x256x#qt.q4_0>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I8]>:$input);
+  let results = (outs QT_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
 def QT_DispatchOp : QT_Op<"dispatch", [AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<DestinationStyleOpInterface>,
     DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {

@@ -230,6 +230,8 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   quant::cpu::CpuPipelineOptions pipeline;
   pipeline.entry = entry.getSymName().str();
+  pipeline.weightsDir =
+      llvm::sys::path::parent_path(inputFile.getValue()).str();
   quant::cpu::buildCpuPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     return fail("lowering " + inputFile + " failed (see the diagnostics above)");

@@ -214,3 +214,29 @@ func.func @storage_cast(%q: !qt.tensor<8x64x#qt.q4_0>) {
   %s = qt.storage_cast %q : !qt.tensor<8x64x#qt.q4_0> -> tensor<8x2x16xi8>
   return
 }
+
+// -----
+
+func.func @from_storage(%b: tensor<8x2x16xi8>) {
+  // expected-error @+1 {{storage of '!qt.tensor<8x64x#qt.q4_0>' is 'tensor<8x2x18xi8>', not 'tensor<8x2x16xi8>'}}
+  %q = qt.from_storage %b : tensor<8x2x16xi8> -> !qt.tensor<8x64x#qt.q4_0>
+  return
+}
+
+// -----
+
+func.func @dispatch_mixed(%x: tensor<4xf32>, %y: memref<4xf32>) {
+  %c = arith.constant 4 : index
+  // expected-error @+1 {{operands must be all ranked tensors or all memrefs}}
+  qt.dispatch @k(%c) ins(%x : tensor<4xf32>) outs(%y : memref<4xf32>)
+  return
+}
+
+// -----
+
+func.func @dispatch_results(%x: tensor<4xf32>, %y: tensor<4xf32>) {
+  %c = arith.constant 4 : index
+  // expected-error @+1 {{needs one result per output on tensors}}
+  qt.dispatch @k(%c) ins(%x : tensor<4xf32>) outs(%y : tensor<4xf32>)
+  return
+}

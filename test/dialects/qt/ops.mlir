@@ -83,6 +83,22 @@ func.func @ops(%x: tensor<4x256xf32>, %w: !qt.tensor<64x256x#qt.q4_0>,
   return %y0, %y1, %y2, %y3 : tensor<4x64xf32>, tensor<4x64xf32>, tensor<2x?x64xf32>, tensor<2x?x64xf32>
 }
 
+// Raw storage viewed as a quantized tensor, and kernel dispatches on tensors
+// and on buffers.
+// CHECK-LABEL: func.func @storage_and_dispatch
+// CHECK: qt.from_storage %{{.*}} : tensor<64x8x18xi8> -> !qt.tensor<64x256x#qt.q4_0>
+// CHECK: qt.dispatch @kernel(%{{.*}}) ins(%{{.*}}, %{{.*}} : tensor<4x256xf32>, tensor<64x8x18xi8>) outs(%{{.*}} : tensor<4x64xf32>) -> tensor<4x64xf32>
+// CHECK: qt.dispatch @kernel(%{{.*}}) ins(%{{.*}} : memref<4x256xf32>) outs(%{{.*}} : memref<4x64xf32>)
+func.func private @kernel(!llvm.ptr, i64, i64)
+func.func @storage_and_dispatch(%b: tensor<64x8x18xi8>, %x: tensor<4x256xf32>, %y: tensor<4x64xf32>,
+                                %xm: memref<4x256xf32>, %ym: memref<4x64xf32>) -> (!qt.tensor<64x256x#qt.q4_0>, tensor<4x64xf32>) {
+  %q = qt.from_storage %b : tensor<64x8x18xi8> -> !qt.tensor<64x256x#qt.q4_0>
+  %c = arith.constant 64 : index
+  %r = qt.dispatch @kernel(%c) ins(%x, %b : tensor<4x256xf32>, tensor<64x8x18xi8>) outs(%y : tensor<4x64xf32>) -> tensor<4x64xf32>
+  qt.dispatch @kernel(%c) ins(%xm : memref<4x256xf32>) outs(%ym : memref<4x64xf32>)
+  return %q, %r : !qt.tensor<64x256x#qt.q4_0>, tensor<4x64xf32>
+}
+
 // Constants keep their bytes out of the IR text: in a resource blob or in an
 // external file.
 // CHECK-LABEL: func.func @constants

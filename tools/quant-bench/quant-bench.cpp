@@ -1,0 +1,272 @@
+//===- quant-bench.cpp - benchmarks of generated quantized kernels --------===//
+//
+//   quant-bench matmul --format q4_0[,q8_0...] --m 4096 --n 1[,512] --k 14336
+//                      [--threads 2] [--baseline openblas] [--runs N]
+//                      [--cpu NAME]
+//
+// Prints one line per case with the median time (ms=), compute throughput
+// (gflops=) and weight bandwidth (gbps=: weight bytes read per second). With
+// --baseline openblas the same shape runs through OpenBLAS fp32 sgemv/sgemm
+// in the same process, so ratios come from one run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelLibrary.h"
+
+#include "codegen/cpu/Passes.h"
+#include "dialects/qt/QtOps.h"
+#include "quant/formats/Codec.h"
+#include "quant/formats/Format.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <random>
+#include <vector>
+
+using namespace mlir;
+using namespace quant;
+
+namespace {
+
+struct Options {
+  std::vector<std::string> formats;
+  int64_t m = 4096, k = 14336;
+  std::vector<int64_t> n = {1};
+  int threads = 2;
+  int runs = 0; // 0: until about a second of measurements
+  bool openblas = false;
+  std::string cpu = "host";
+};
+
+[[noreturn]] void die(const std::string &message, int code = 1) {
+  std::fprintf(stderr, "quant-bench: error: %s\n", message.c_str());
+  std::exit(code);
+}
+
+void usage() {
+  std::printf(
+      "usage: quant-bench matmul --format NAME[,NAME...] --m M --n N[,N...] "
+      "--k K\n"
+      "                          [--threads T] [--baseline openblas] "
+      "[--runs R] [--cpu NAME]\n\n"
+      "Benchmarks y = x * W^T with W (M x K) in a quantized format and x "
+      "(N x K) f32.\n"
+      "Formats: ");
+  for (const fmt::FormatSpec &spec : fmt::namedFormats())
+    std::printf("%s ", spec.name.c_str());
+  std::printf("\n");
+}
+
+int64_t parseInt(const std::string &flag, llvm::StringRef text) {
+  int64_t value;
+  if (text.getAsInteger(10, value) || value <= 0)
+    die(flag + " needs a positive integer, got '" + text.str() + "'", 2);
+  return value;
+}
+
+Options parseOptions(int argc, char **argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 ||
+      std::strcmp(argv[1], "-h") == 0) {
+    usage();
+    std::exit(argc < 2 ? 2 : 0);
+  }
+  if (std::strcmp(argv[1], "matmul") != 0)
+    die(std::string("unknown benchmark '") + argv[1] + "' (try: matmul)", 2);
+  Options options;
+  for (int i = 2; i < argc; ++i) {
+    std::string flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      usage();
+      std::exit(0);
+    }
+    if (i + 1 >= argc)
+      die(flag + " needs a value", 2);
+    llvm::StringRef value = argv[++i];
+    if (flag == "--format") {
+      llvm::SmallVector<llvm::StringRef> names;
+      value.split(names, ',');
+      for (llvm::StringRef name : names) {
+        if (!fmt::lookupNamedFormat(name.str()))
+          die("unknown format '" + name.str() + "'", 2);
+        options.formats.push_back(name.str());
+      }
+    } else if (flag == "--m") {
+      options.m = parseInt(flag, value);
+    } else if (flag == "--k") {
+      options.k = parseInt(flag, value);
+    } else if (flag == "--n") {
+      llvm::SmallVector<llvm::StringRef> sizes;
+      value.split(sizes, ',');
+      options.n.clear();
+      for (llvm::StringRef size : sizes)
+        options.n.push_back(parseInt(flag, size));
+    } else if (flag == "--threads") {
+      options.threads = int(parseInt(flag, value));
+    } else if (flag == "--runs") {
+      options.runs = int(parseInt(flag, value));
+    } else if (flag == "--cpu") {
+      options.cpu = value.str();
+    } else if (flag == "--baseline") {
+      if (value != "openblas")
+        die("unknown baseline '" + value.str() + "' (supported: openblas)", 2);
+      options.openblas = true;
+    } else {
+      die("unknown flag '" + flag + "'", 2);
+    }
+  }
+  if (options.formats.empty() && !options.openblas)
+    die("nothing to run: give --format and/or --baseline openblas", 2);
+  return options;
+}
+
+/// Median, min and max of repeated timings of `body`, in milliseconds.
+struct Timing {
+  double median, min, max;
+};
+
+Timing measure(const std::function<void()> &body, int runs) {
+  body(); // warm-up: page in weights, start threads
+  std::vector<double> times;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; runs ? i < runs : true; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    body();
+    auto t1 = std::chrono::steady_clock::now();
+    times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    double elapsed =
+        std::chrono::duration<double>(t1 - start).count();
+    if (!runs && ((elapsed > 1.0 && times.size() >= 5) || times.size() >= 500))
+      break;
+  }
+  std::sort(times.begin(), times.end());
+  return {times[times.size() / 2], times.front(), times.back()};
+}
+
+void report(const std::string &what, const Options &options, int64_t n,
+            const Timing &t, double weightBytes) {
+  double flops = 2.0 * double(options.m) * double(n) * double(options.k);
+  std::printf("matmul %s m=%lld n=%lld k=%lld threads=%d ms=%.4f min=%.4f "
+              "max=%.4f gflops=%.1f gbps=%.1f\n",
+              what.c_str(), (long long)options.m, (long long)n,
+              (long long)options.k, options.threads, t.median, t.min, t.max,
+              flops / (t.median * 1e6), weightBytes / (t.median * 1e6));
+  std::fflush(stdout);
+}
+
+/// y = x * W^T with W given as raw storage of `format`.
+OwningOpRef<ModuleOp> buildProgram(MLIRContext &context,
+                                   const fmt::FormatSpec &spec,
+                                   const Options &options, int64_t n) {
+  OpBuilder b(&context);
+  Location loc = b.getUnknownLoc();
+  OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module->getBody());
+  auto qtype = qt::QuantTensorType::get(
+      &context, {options.m, options.k}, qt::getFormatAttr(&context, spec));
+  RankedTensorType storage = qtype.getStorageTensorType();
+  auto xType = RankedTensorType::get({n, options.k}, b.getF32Type());
+  auto yType = RankedTensorType::get({n, options.m}, b.getF32Type());
+  auto func = func::FuncOp::create(
+      b, loc, "main", b.getFunctionType({xType, storage}, {yType}));
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  Value weights =
+      qt::FromStorageOp::create(b, loc, qtype, body->getArgument(1));
+  Value y = qt::MatmulOp::create(b, loc, yType, body->getArgument(0), weights,
+                                 /*transpose_b=*/true);
+  func::ReturnOp::create(b, loc, y);
+  return module;
+}
+
+std::string runtimeDirectory(const char *argv0) {
+  if (const char *path = std::getenv("QUANT_RUNTIME_DIR"))
+    return path;
+  std::string self = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&runtimeDirectory));
+  llvm::SmallString<256> path(
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(self)));
+  llvm::sys::path::append(path, "lib");
+  return std::string(path);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options options = parseOptions(argc, argv);
+  std::mt19937 rng(42);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> weights(size_t(options.m * options.k));
+  for (float &w : weights)
+    w = normal(rng);
+  int64_t maxN = *std::max_element(options.n.begin(), options.n.end());
+  std::vector<float> x(size_t(maxN * options.k));
+  for (float &v : x)
+    v = normal(rng);
+  std::vector<float> y(size_t(maxN * options.m));
+
+  DialectRegistry registry;
+  cpu::registerCpuDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  cpu::TargetOptions target;
+  target.cpu = options.cpu;
+  std::string runtimeDir = runtimeDirectory(argv[0]);
+
+  for (const std::string &name : options.formats) {
+    const fmt::FormatSpec &spec = *fmt::lookupNamedFormat(name);
+    if (std::string problem = fmt::checkRowLength(spec, size_t(options.k));
+        !problem.empty())
+      die(name + " cannot hold rows of " + std::to_string(options.k) +
+          " elements: " + problem);
+    size_t rowBytes = spec.rowBytes(size_t(options.k));
+    std::vector<uint8_t> storage(rowBytes * size_t(options.m));
+    for (int64_t r = 0; r < options.m; ++r)
+      fmt::quantizeRow(spec, weights.data() + r * options.k, size_t(options.k),
+                       storage.data() + r * rowBytes);
+    for (int64_t n : options.n) {
+      OwningOpRef<ModuleOp> module = buildProgram(context, spec, options, n);
+      bench::KernelLibrary library;
+      if (std::string error = library.load(*module, target, runtimeDir);
+          !error.empty())
+        die(name + ": " + error);
+      library.setThreads(options.threads);
+      void *buffers[] = {x.data(), storage.data(), y.data()};
+      Timing t = measure([&] { library.run(buffers); }, options.runs);
+      report("format=" + name, options, n, t, double(storage.size()));
+    }
+  }
+
+  if (options.openblas) {
+    openblas_set_num_threads(options.threads);
+    for (int64_t n : options.n) {
+      Timing t = measure(
+          [&] {
+            if (n == 1)
+              cblas_sgemv(CblasRowMajor, CblasNoTrans, int(options.m),
+                          int(options.k), 1.0f, weights.data(),
+                          int(options.k), x.data(), 1, 0.0f, y.data(), 1);
+            else
+              cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, int(n),
+                          int(options.m), int(options.k), 1.0f, x.data(),
+                          int(options.k), weights.data(), int(options.k),
+                          0.0f, y.data(), int(options.m));
+          },
+          options.runs);
+      report(n == 1 ? "openblas-f32-sgemv" : "openblas-f32-sgemm", options, n,
+             t, double(weights.size() * sizeof(float)));
+    }
+  }
+  return 0;
+}
