@@ -3,11 +3,17 @@
 //   quant-bench matmul --format q4_0[,q8_0...] --m 4096 --n 1[,512] --k 14336
 //                      [--threads 2] [--baseline openblas] [--runs N]
 //                      [--cpu NAME]
+//   quant-bench error --format NAME [--m ROWS --k COLS]
 //
-// Prints one line per case with the median time (ms=), compute throughput
-// (gflops=) and weight bandwidth (gbps=: weight bytes read per second). With
-// --baseline openblas the same shape runs through OpenBLAS fp32 sgemv/sgemm
-// in the same process, so ratios come from one run.
+// `matmul` prints one line per case with the median time (ms=), compute
+// throughput (gflops=) and weight bandwidth (gbps=: weight bytes read per
+// second). With --baseline openblas the same shape runs through OpenBLAS fp32
+// sgemv/sgemm in the same process, so ratios come from one run.
+// `error` quantizes N(0,1) weights and reports the format's reconstruction
+// error against the float64 originals.
+//
+// A format is a named one or any format attribute written as in IR, e.g.
+// --format '#qt.int<bits = 3, block = 64, scale = f16, zero_point>'.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +24,7 @@
 #include "quant/formats/Codec.h"
 #include "quant/formats/Format.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/MLIRContext.h"
@@ -28,6 +35,7 @@
 #include <cblas.h>
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -40,7 +48,14 @@ using namespace quant;
 
 namespace {
 
+/// A format to benchmark: its label and description.
+struct FormatChoice {
+  std::string label;
+  fmt::FormatSpec spec;
+};
+
 struct Options {
+  std::string command;
   std::vector<std::string> formats;
   int64_t m = 4096, k = 14336;
   std::vector<int64_t> n = {1};
@@ -57,13 +72,16 @@ struct Options {
 
 void usage() {
   std::printf(
-      "usage: quant-bench matmul --format NAME[,NAME...] --m M --n N[,N...] "
-      "--k K\n"
+      "usage: quant-bench matmul --format F[,F...] --m M --n N[,N...] --k K\n"
       "                          [--threads T] [--baseline openblas] "
-      "[--runs R] [--cpu NAME]\n\n"
-      "Benchmarks y = x * W^T with W (M x K) in a quantized format and x "
+      "[--runs R] [--cpu NAME]\n"
+      "       quant-bench error --format F [--m ROWS] [--k COLS]\n\n"
+      "matmul: times y = x * W^T with W (M x K) in a quantized format and x "
       "(N x K) f32.\n"
-      "Formats: ");
+      "error:  reconstruction error of a format on N(0,1) weights.\n"
+      "F is a named format or a format attribute as written in IR, e.g.\n"
+      "  '#qt.int<bits = 3, block = 64, scale = f16, zero_point>'\n"
+      "Named formats: ");
   for (const fmt::FormatSpec &spec : fmt::namedFormats())
     std::printf("%s ", spec.name.c_str());
   std::printf("\n");
@@ -82,9 +100,11 @@ Options parseOptions(int argc, char **argv) {
     usage();
     std::exit(argc < 2 ? 2 : 0);
   }
-  if (std::strcmp(argv[1], "matmul") != 0)
-    die(std::string("unknown benchmark '") + argv[1] + "' (try: matmul)", 2);
+  if (std::strcmp(argv[1], "matmul") != 0 && std::strcmp(argv[1], "error") != 0)
+    die(std::string("unknown benchmark '") + argv[1] + "' (try: matmul, error)",
+        2);
   Options options;
+  options.command = argv[1];
   for (int i = 2; i < argc; ++i) {
     std::string flag = argv[i];
     if (flag == "--help" || flag == "-h") {
@@ -95,13 +115,15 @@ Options parseOptions(int argc, char **argv) {
       die(flag + " needs a value", 2);
     llvm::StringRef value = argv[++i];
     if (flag == "--format") {
+      // Attributes may contain commas; lists are for named formats.
+      if (value.starts_with("#")) {
+        options.formats.push_back(value.str());
+        continue;
+      }
       llvm::SmallVector<llvm::StringRef> names;
       value.split(names, ',');
-      for (llvm::StringRef name : names) {
-        if (!fmt::lookupNamedFormat(name.str()))
-          die("unknown format '" + name.str() + "'", 2);
+      for (llvm::StringRef name : names)
         options.formats.push_back(name.str());
-      }
     } else if (flag == "--m") {
       options.m = parseInt(flag, value);
     } else if (flag == "--k") {
@@ -128,7 +150,56 @@ Options parseOptions(int argc, char **argv) {
   }
   if (options.formats.empty() && !options.openblas)
     die("nothing to run: give --format and/or --baseline openblas", 2);
+  if (options.command == "error" && options.formats.empty())
+    die("error needs --format", 2);
   return options;
+}
+
+/// Resolves a named format or parses a `#qt...` format attribute.
+FormatChoice resolveFormat(MLIRContext &context, const std::string &text) {
+  if (const fmt::FormatSpec *named = fmt::lookupNamedFormat(text))
+    return {text, *named};
+  if (text.empty() || text[0] != '#')
+    die("unknown format '" + text + "' (see --help for the named formats)", 2);
+  Attribute attr = parseAttribute(text, &context);
+  auto format = dyn_cast_or_null<qt::QuantFormatAttrInterface>(attr);
+  if (!format)
+    die("'" + text + "' is not a valid qt format attribute", 2);
+  return {text, format.getFormatSpec()};
+}
+
+/// Reconstruction error of `choice` on N(0,1) weights of `rows x cols`.
+int runError(MLIRContext &context, const Options &options) {
+  std::mt19937 rng(7);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (const std::string &text : options.formats) {
+    FormatChoice choice = resolveFormat(context, text);
+    fmt::FormatSpec spec = choice.spec;
+    if (std::string problem = fmt::checkRowLength(spec, size_t(options.k));
+        !problem.empty())
+      die(choice.label + ": " + problem);
+    std::vector<float> row(size_t(options.k)), decoded(size_t(options.k));
+    std::vector<uint8_t> bytes(spec.rowBytes(size_t(options.k)));
+    double sumSquaredError = 0, sumSquares = 0, maxError = 0;
+    for (int64_t r = 0; r < options.m; ++r) {
+      for (float &v : row)
+        v = float(normal(rng));
+      fmt::quantizeRow(spec, row.data(), row.size(), bytes.data());
+      fmt::dequantizeRow(spec, bytes.data(), row.size(), decoded.data());
+      for (size_t i = 0; i < row.size(); ++i) {
+        double error = double(decoded[i]) - double(row[i]);
+        sumSquaredError += error * error;
+        sumSquares += double(row[i]) * double(row[i]);
+        maxError = std::max(maxError, std::abs(error));
+      }
+    }
+    double count = double(options.m) * double(options.k);
+    std::printf("error format=%s bpw=%.4f rmse=%.6f max=%.6f sqnr_db=%.2f\n",
+                choice.label.c_str(), spec.bitsPerWeight(size_t(options.k)),
+                std::sqrt(sumSquaredError / count), maxError,
+                10.0 * std::log10(sumSquares / sumSquaredError));
+  }
+  return 0;
 }
 
 /// Median, min and max of repeated timings of `body`, in milliseconds.
@@ -205,6 +276,13 @@ std::string runtimeDirectory(const char *argv0) {
 
 int main(int argc, char **argv) {
   Options options = parseOptions(argc, argv);
+  DialectRegistry registry;
+  cpu::registerCpuDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  if (options.command == "error")
+    return runError(context, options);
+
   std::mt19937 rng(42);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> weights(size_t(options.m * options.k));
@@ -216,16 +294,14 @@ int main(int argc, char **argv) {
     v = normal(rng);
   std::vector<float> y(size_t(maxN * options.m));
 
-  DialectRegistry registry;
-  cpu::registerCpuDialects(registry);
-  MLIRContext context(registry);
-  context.loadAllAvailableDialects();
   cpu::TargetOptions target;
   target.cpu = options.cpu;
   std::string runtimeDir = runtimeDirectory(argv[0]);
 
-  for (const std::string &name : options.formats) {
-    const fmt::FormatSpec &spec = *fmt::lookupNamedFormat(name);
+  for (const std::string &text : options.formats) {
+    FormatChoice choice = resolveFormat(context, text);
+    const std::string &name = choice.label;
+    const fmt::FormatSpec &spec = choice.spec;
     if (std::string problem = fmt::checkRowLength(spec, size_t(options.k));
         !problem.empty())
       die(name + " cannot hold rows of " + std::to_string(options.k) +
