@@ -16,6 +16,7 @@ namespace quant::cpu {
 using namespace mlir;
 using namespace quant;
 using namespace quant::cpu;
+using quant::qt::QuantizeOp;
 
 namespace {
 
@@ -29,6 +30,15 @@ struct OutlineMatmulKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // Quantization at run time has no CPU lowering yet; constants are
+    // quantized at compile time (QuantizeOp's folder) before this pass.
+    WalkResult unsupported = module.walk([](QuantizeOp op) {
+      op.emitOpError("of a tensor that is not a compile-time constant is not "
+                     "supported by the CPU backend yet");
+      return WalkResult::interrupt();
+    });
+    if (unsupported.wasInterrupted())
+      return signalPassFailure();
     SymbolTable symbols(module);
     SmallVector<qt::MatmulOp> matmuls;
     module.walk([&](qt::MatmulOp op) { matmuls.push_back(op); });

@@ -11,6 +11,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
@@ -106,10 +107,24 @@ LogicalResult QuantizeOp::verify() {
 /// reference codec; empty when `values` is not a float constant.
 static DenseElementsAttr quantizeConstant(QuantTensorType type,
                                           Attribute values) {
-  auto floats = dyn_cast_or_null<DenseFPElementsAttr>(values);
   std::optional<uint64_t> bytes = type.getStorageBytes();
-  if (!floats || !bytes)
+  if (!values || !bytes)
     return {};
+  SmallVector<float> all;
+  if (auto floats = dyn_cast<DenseFPElementsAttr>(values)) {
+    for (APFloat v : floats.getValues<APFloat>()) {
+      bool lost;
+      v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
+      all.push_back(v.convertToFloat());
+    }
+  } else if (auto blob = dyn_cast<DenseF32ResourceElementsAttr>(values)) {
+    std::optional<ArrayRef<float>> data = blob.tryGetAsArrayRef();
+    if (!data)
+      return {};
+    all.assign(data->begin(), data->end());
+  } else {
+    return {};
+  }
   ArrayRef<int64_t> shape = type.getShape();
   unsigned axis = type.getAxis();
   int64_t rowLength = shape[axis];
@@ -118,12 +133,6 @@ static DenseElementsAttr quantizeConstant(QuantTensorType type,
     innerStride *= shape[d];
   fmt::FormatSpec spec = type.getFormat().getFormatSpec();
   size_t rowBytes = spec.rowBytes(size_t(rowLength));
-  SmallVector<float> all;
-  for (APFloat v : floats.getValues<APFloat>()) {
-    bool lost;
-    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &lost);
-    all.push_back(v.convertToFloat());
-  }
   std::vector<int8_t> storage(*bytes);
   std::vector<float> row(rowLength);
   // Storage rows enumerate the other dimensions in order; with the blocked

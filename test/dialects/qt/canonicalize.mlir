@@ -85,3 +85,22 @@ func.func @storage_round_trip(%b: tensor<8x2x18xi8>) -> tensor<8x2x18xi8> {
   %s = qt.storage_cast %q : !qt.tensor<8x64x#qt.q4_0> -> tensor<8x2x18xi8>
   return %s : tensor<8x2x18xi8>
 }
+
+// -----
+
+// A constant held in a resource blob is quantized the same way.
+// CHECK-LABEL: func.func @quantize_blob
+// CHECK: qt.constant dense<[-48, 51, 0, 4, 8, 12, {{.*}}, 119, 123, 127]> : tensor<34xi8> -> !qt.tensor<1x32x#qt.q8_0>
+func.func @quantize_blob() -> !qt.tensor<1x32x#qt.q8_0> {
+  %c = arith.constant dense_resource<ramp> : tensor<1x32xf32>
+  %q = qt.quantize %c : tensor<1x32xf32> -> !qt.tensor<1x32x#qt.q8_0>
+  return %q : !qt.tensor<1x32x#qt.q8_0>
+}
+
+{-#
+  dialect_resources: {
+    builtin: {
+      ramp: "0x04000000000000000000803F0000004000004040000080400000A0400000C0400000E0400000004100001041000020410000304100004041000050410000604100007041000080410000884100009041000098410000A0410000A8410000B0410000B8410000C0410000C8410000D0410000D8410000E0410000E8410000F0410000F841"
+    }
+  }
+#-}
