@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/MatmulKernel.h"
+#include "codegen/cpu/KernelSupport.h"
 #include "codegen/cpu/PointerMemRef.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -95,53 +96,16 @@ private:
   fmt::FormatSpec chunkSpec;
 };
 
-/// Dynamic sizes of `type` from consecutive slots starting at `*slot`.
-SmallVector<Value> loadDynamicSizes(OpBuilder &b, Location loc, Value operands,
-                                    MemRefType type, int64_t *slot) {
-  SmallVector<Value> sizes;
-  for (int64_t dim : type.getShape()) {
-    if (!ShapedType::isDynamic(dim))
-      continue;
-    Value size = loadSlot(b, loc, operands, (*slot)++, b.getI64Type());
-    sizes.push_back(
-        arith::IndexCastOp::create(b, loc, b.getIndexType(), size));
-  }
-  return sizes;
-}
-
 } // namespace
 
-func::FuncOp quant::cpu::buildMatmulKernel(OpBuilder &builder, ModuleOp module,
-                                           StringRef name,
-                                           const MatmulKernelSpec &spec) {
-  MLIRContext *context = builder.getContext();
+void quant::cpu::buildMatmulKernel(OpBuilder &builder, func::FuncOp kernel,
+                              const MatmulKernelSpec &spec) {
   OpBuilder::InsertionGuard guard(builder);
-  builder.setInsertionPointToEnd(module.getBody());
-  Location loc = module.getLoc();
-  auto ptrType = LLVM::LLVMPointerType::get(context);
-  Type i64 = builder.getI64Type();
-  auto kernel = func::FuncOp::create(
-      builder, loc, name, builder.getFunctionType({ptrType, i64, i64}, {}));
-  kernel.setPrivate();
-  Block *entry = kernel.addEntryBlock();
-  OpBuilder b = OpBuilder::atBlockBegin(entry);
-  Value operands = entry->getArgument(0);
-
-  // Operands: three data pointers, then the dynamic sizes of x, W and y.
-  int64_t slot = 3;
-  SmallVector<Value> xSizes =
-      loadDynamicSizes(b, loc, operands, spec.activations, &slot);
-  SmallVector<Value> wSizes =
-      loadDynamicSizes(b, loc, operands, spec.weights, &slot);
-  SmallVector<Value> ySizes =
-      loadDynamicSizes(b, loc, operands, spec.result, &slot);
-  Value x = memrefFromPointer(b, loc, loadSlot(b, loc, operands, 0, ptrType),
-                              spec.activations, xSizes);
-  Value w = memrefFromPointer(b, loc, loadSlot(b, loc, operands, 1, ptrType),
-                              spec.weights, wSizes);
-  Value y = memrefFromPointer(b, loc, loadSlot(b, loc, operands, 2, ptrType),
-                              spec.result, ySizes);
-
+  KernelOperands operands = beginKernelBody(builder, kernel, spec);
+  OpBuilder &b = builder;
+  Location loc = kernel.getLoc();
+  Value x = operands.x, w = operands.w, y = operands.y;
+  Value begin = operands.begin, end = operands.end;
   bool batched = spec.activations.getRank() == 3;
   bool batchedWeights = spec.weights.getRank() == 4;
   int64_t rowsM = spec.weights.getShape()[batchedWeights ? 1 : 0];
@@ -149,10 +113,6 @@ func::FuncOp quant::cpu::buildMatmulKernel(OpBuilder &builder, ModuleOp module,
   Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
   Value cM = arith::ConstantIndexOp::create(b, loc, rowsM);
   Value rowsN = memref::DimOp::create(b, loc, x, batched ? 1 : 0);
-  Value begin = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                           entry->getArgument(1));
-  Value end = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                         entry->getArgument(2));
 
   BlockReader reader(spec, w);
   int64_t elements = reader.getElementsPerStep();
@@ -229,5 +189,4 @@ func::FuncOp quant::cpu::buildMatmulKernel(OpBuilder &builder, ModuleOp module,
     }
   }
   func::ReturnOp::create(b, loc);
-  return kernel;
 }

@@ -21,17 +21,30 @@ struct MatmulKernelSpec {
   mlir::MemRefType result;      ///< [B?, N, M] f32
   /// Activation rows processed together, sharing each dequantized block.
   int64_t rowTile = 4;
+  /// Use AVX-512 VNNI (vpdpbusd) for the integer kernel's dot products.
+  bool vnni = false;
 };
 
-/// Adds to `module` a kernel `func.func private @name(%operands: !llvm.ptr,
-/// %begin: i64, %end: i64)` computing rows [begin, end) of the flattened
-/// `B * M` output rows. `operands` points to the data pointers of x, W and y
+/// True when the integer kernel (buildIntegerMatmulKernel) handles `spec`:
+/// plain integer codes and a reduction size that 64-code chunks tile.
+bool canUseIntegerKernel(const MatmulKernelSpec &spec);
+
+/// Generates the body of the kernel declaration `kernel` (`func.func private
+/// @name(%operands: !llvm.ptr, %begin: i64, %end: i64)`), computing rows
+/// [begin, end) of the flattened `B * M` output rows. `operands` points to the data pointers of x, W and y
 /// followed by their dynamic sizes (see qt.dispatch). Blocks are dequantized
 /// in registers by the format's hook and reduced with vector FMAs.
-mlir::func::FuncOp buildMatmulKernel(mlir::OpBuilder &builder,
-                                     mlir::ModuleOp module,
-                                     llvm::StringRef name,
-                                     const MatmulKernelSpec &spec);
+void buildMatmulKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
+                       const MatmulKernelSpec &spec);
+
+/// Like buildMatmulKernel, with the integer strategy: activations are
+/// quantized to int8 per block of 32 (scale amax/127) inside the kernel, and
+/// weight codes are multiplied with them by integer dot products (vpdpbusd
+/// with VNNI) in 64-code chunks; per-lane partial sums are scaled by the
+/// weight and activation scales in float. Requires canUseIntegerKernel.
+void buildIntegerMatmulKernel(mlir::OpBuilder &builder,
+                              mlir::func::FuncOp kernel,
+                              const MatmulKernelSpec &spec);
 
 } // namespace quant::cpu
 

@@ -22,6 +22,15 @@ std::string quant::cpu::hostCpuName() {
   return llvm::sys::getHostCPUName().str();
 }
 
+/// Registers the native target once.
+static void initializeTargets() {
+  static std::once_flag initialized;
+  std::call_once(initialized, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
 /// "+feature,-feature,..." for the host, or empty to use the CPU's defaults.
 static std::string hostFeatures() {
   std::string features;
@@ -33,15 +42,30 @@ static std::string hostFeatures() {
   return features;
 }
 
+bool quant::cpu::cpuHasFeature(const std::string &cpu,
+                               const std::string &feature) {
+  if (cpu == "host") {
+    auto features = llvm::sys::getHostCPUFeatures();
+    auto it = features.find(feature);
+    return it != features.end() && it->second;
+  }
+  initializeTargets();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return false;
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, cpu, ""));
+  return info && info->checkFeatures("+" + feature);
+}
+
 std::string quant::cpu::emitMachineCode(ModuleOp module,
                                         const TargetOptions &options,
                                         bool asObject,
                                         llvm::raw_pwrite_stream &os) {
-  static std::once_flag initialized;
-  std::call_once(initialized, [] {
-    llvm::InitializeNativeTarget();
-    llvm::InitializeNativeTargetAsmPrinter();
-  });
+  initializeTargets();
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
   std::string error;
   const llvm::Target *target =

@@ -27,6 +27,10 @@ std::string emitMachineCode(mlir::ModuleOp module, const TargetOptions &target,
 /// The CPU name `host` resolves to on this machine.
 std::string hostCpuName();
 
+/// True when `cpu` (a CPU name or `host`) has the LLVM target feature
+/// `feature` (e.g. "avx512vnni").
+bool cpuHasFeature(const std::string &cpu, const std::string &feature);
+
 } // namespace quant::cpu
 
 #endif // QUANT_CODEGEN_CPU_OBJECTEMITTER_H

@@ -1,5 +1,6 @@
 //===- OutlineMatmulKernels.cpp - qt.matmul to kernels + qt.dispatch ------===//
 
+#include "codegen/cpu/KernelSupport.h"
 #include "codegen/cpu/MatmulKernel.h"
 #include "codegen/cpu/Passes.h"
 #include "dialects/qt/QtOps.h"
@@ -30,6 +31,11 @@ struct OutlineMatmulKernelsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (strategy != "auto" && strategy != "float" && strategy != "int8") {
+      module.emitError("unknown matmul strategy '")
+          << strategy << "' (expected auto, float or int8)";
+      return signalPassFailure();
+    }
     // Quantization at run time has no CPU lowering yet; constants are
     // quantized at compile time (QuantizeOp's folder) before this pass.
     WalkResult unsupported = module.walk([](QuantizeOp op) {
@@ -60,11 +66,25 @@ struct OutlineMatmulKernelsPass
       spec.weights = toMemRef(cast<ShapedType>(storage.getType()));
       spec.result = toMemRef(yType);
       spec.rowTile = rowTile;
+      spec.vnni = vnni;
+      bool integer = strategy == "int8" ||
+                     (strategy == "auto" && vnni && canUseIntegerKernel(spec));
+      if (integer && !canUseIntegerKernel(spec)) {
+        op.emitOpError("cannot use the int8 strategy with ")
+            << weightType.getFormat()
+            << ": it needs integer codes of at most 8 bits and a reduction "
+               "size that is a multiple of 64";
+        return signalPassFailure();
+      }
       std::string name;
       do {
         name = "__qt_matmul_kernel_" + std::to_string(counter++);
       } while (symbols.lookup(name));
-      func::FuncOp kernel = buildMatmulKernel(builder, module, name, spec);
+      // The body is generated after bufferization (GenerateKernelsPass), so
+      // tensor-level passes never walk it.
+      func::FuncOp kernel = declareKernel(builder, module, name);
+      kernel->setAttr(kMatmulKernelAttr,
+                      encodeKernelSpec(&getContext(), spec, integer));
       symbols.insert(kernel);
 
       // The result buffer, sized like the activations' leading dimensions.

@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -28,6 +29,10 @@ struct CpuPipelineOptions {
   /// Directory against which relative #qt.external paths resolve.
   std::string weightsDir;
   int64_t rowTile = 4;
+  /// auto, float or int8 (see OutlineMatmulKernelsPass).
+  std::string matmulStrategy = "auto";
+  /// The target has AVX-512 VNNI.
+  bool vnni = false;
 };
 
 /// Adds the passes taking a program of func/linalg/tensor/qt ops down to the

@@ -16,12 +16,33 @@ def OutlineMatmulKernelsPass : Pass<"qt-cpu-outline-kernels", "::mlir::ModuleOp"
   let options = [
     Option<"rowTile", "row-tile", "int64_t", /*default=*/"4",
            "Activation rows that share each dequantized block">,
+    Option<"strategy", "strategy", "std::string", /*default=*/"\"auto\"",
+           "float (dequantize in registers + FMA), int8 (int8 activations + "
+           "integer dot products) or auto (int8 where the format has integer "
+           "codes and the target has VNNI)">,
+    Option<"vnni", "vnni", "bool", /*default=*/"false",
+           "The target has AVX-512 VNNI (vpdpbusd)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
     "::mlir::vector::VectorDialect"
+  ];
+}
+
+def GenerateKernelsPass : Pass<"qt-cpu-generate-kernels", "::mlir::ModuleOp"> {
+  let summary = "Generates the bodies of declared matmul kernels";
+  let description = [{
+    Kernel declarations made by qt-cpu-outline-kernels carry a
+    `qt.matmul_kernel` attribute describing the computation; this pass turns
+    each into vector code (after bufferization, so tensor-level passes never
+    walk kernel bodies).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
   ];
 }
 

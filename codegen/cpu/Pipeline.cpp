@@ -58,6 +58,8 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   pm.addPass(::quant::createExpandDequantizePass());
   OutlineMatmulKernelsPassOptions outline;
   outline.rowTile = options.rowTile;
+  outline.strategy = options.matmulStrategy;
+  outline.vnni = options.vnni;
   pm.addPass(createOutlineMatmulKernelsPass(outline));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -77,6 +79,7 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   EntryPointPassOptions entry;
   entry.entry = options.entry;
   pm.addPass(createEntryPointPass(entry));
+  pm.addPass(createGenerateKernelsPass());
   pm.addPass(createLowerDispatchPass());
 
   // Loops and vectors down to LLVM.

@@ -315,3 +315,38 @@ Value quant::qt::emitDequantizeBlock(OpBuilder &builder, Location loc,
     return emitSuperBlock(decoder, spec);
   return emitGenericBlock(decoder, spec);
 }
+
+bool quant::qt::hasIntegerCodes(const fmt::FormatSpec &spec) {
+  return spec.layout == fmt::Layout::Generic && spec.bits <= 8 &&
+         (spec.codeKind == fmt::CodeKind::UInt ||
+          spec.codeKind == fmt::CodeKind::SInt) &&
+         spec.scaleType != fmt::ScaleType::None;
+}
+
+IntegerBlock quant::qt::emitIntegerBlock(OpBuilder &builder, Location loc,
+                                         const fmt::FormatSpec &spec,
+                                         Value blockBytes) {
+  BlockDecoder d(builder, loc, blockBytes);
+  int64_t lanes = spec.blockSize;
+  Value codes = d.readFields(genericCodeTable(spec));
+  IntegerBlock block;
+  auto i32 = [&](int32_t v) {
+    return arith::ConstantOp::create(builder, loc, builder.getI32IntegerAttr(v));
+  };
+  if (spec.codeKind == fmt::CodeKind::SInt) {
+    // q + 2^(b-1) flips the top bit of the b-bit two's complement field.
+    int32_t half = 1 << (spec.bits - 1);
+    codes = arith::XOrIOp::create(builder, loc, codes, d.splatI32(lanes, half));
+    block.zero = i32(half);
+  } else if (spec.offset == fmt::OffsetKind::ZeroPoint) {
+    block.zero = d.readByte(int64_t(spec.scaleBytes()));
+  } else {
+    block.zero = i32(spec.bias);
+  }
+  block.codes = arith::TruncIOp::create(
+      builder, loc, VectorType::get({lanes}, builder.getI8Type()), codes);
+  block.scale = d.readScale(spec.scaleType, 0);
+  if (spec.offset == fmt::OffsetKind::Min)
+    block.min = d.readScale(spec.scaleType, int64_t(spec.scaleBytes()));
+  return block;
+}

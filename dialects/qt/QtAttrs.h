@@ -24,6 +24,30 @@ mlir::Value emitDequantizeBlock(mlir::OpBuilder &builder, mlir::Location loc,
                                 const fmt::FormatSpec &spec,
                                 mlir::Value blockBytes);
 
+/// One block of an integer-code format as `x = scale * (code - zero) + min`,
+/// for kernels that multiply the codes with quantized activations.
+struct IntegerBlock {
+  /// `vector<ELEMENTS x i8>` of unsigned codes in [0, 2^bits).
+  mlir::Value codes;
+  /// f32 scalar.
+  mlir::Value scale;
+  /// i32 scalar: the bias, the stored zero point, or 2^(bits-1) for signed
+  /// codes (which are shifted into unsigned range).
+  mlir::Value zero;
+  /// f32 scalar for formats with a stored minimum, else null.
+  mlir::Value min;
+};
+
+/// True when `spec` has plain integer codes (unsigned or signed, at most 8
+/// bits) in a generic layout, so emitIntegerBlock applies.
+bool hasIntegerCodes(const fmt::FormatSpec &spec);
+
+/// Emits the integer decomposition of one block (see IntegerBlock); requires
+/// hasIntegerCodes(spec).
+IntegerBlock emitIntegerBlock(mlir::OpBuilder &builder, mlir::Location loc,
+                              const fmt::FormatSpec &spec,
+                              mlir::Value blockBytes);
+
 } // namespace quant::qt
 
 #include "dialects/qt/QtInterfaces.h.inc"

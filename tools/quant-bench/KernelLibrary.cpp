@@ -25,9 +25,13 @@ KernelLibrary::~KernelLibrary() {
 
 std::string KernelLibrary::load(ModuleOp module,
                                 const cpu::TargetOptions &target,
+                                const std::string &strategy,
                                 const std::string &runtimeDir) {
   PassManager pm(module.getContext());
-  cpu::buildCpuPipeline(pm, cpu::CpuPipelineOptions());
+  cpu::CpuPipelineOptions options;
+  options.matmulStrategy = strategy;
+  options.vnni = cpu::cpuHasFeature(target.cpu, "avx512vnni");
+  cpu::buildCpuPipeline(pm, options);
   if (failed(pm.run(module)))
     return "lowering the benchmark program failed";
 

@@ -21,7 +21,7 @@ public:
   /// it with the runtime into a shared library and loads it. Returns an
   /// error message, or an empty string on success.
   std::string load(mlir::ModuleOp module, const cpu::TargetOptions &target,
-                   const std::string &runtimeDir);
+                   const std::string &strategy, const std::string &runtimeDir);
 
   /// Runs the program: data pointers of the inputs then the outputs.
   void run(void **buffers) const { entry(buffers); }

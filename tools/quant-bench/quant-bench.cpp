@@ -63,6 +63,7 @@ struct Options {
   int runs = 0; // 0: until about a second of measurements
   bool openblas = false;
   std::string cpu = "host";
+  std::string strategy = "auto";
 };
 
 [[noreturn]] void die(const std::string &message, int code = 1) {
@@ -75,6 +76,7 @@ void usage() {
       "usage: quant-bench matmul --format F[,F...] --m M --n N[,N...] --k K\n"
       "                          [--threads T] [--baseline openblas] "
       "[--runs R] [--cpu NAME]\n"
+      "                          [--strategy auto|float|int8]\n"
       "       quant-bench error --format F [--m ROWS] [--k COLS]\n\n"
       "matmul: times y = x * W^T with W (M x K) in a quantized format and x "
       "(N x K) f32.\n"
@@ -138,6 +140,10 @@ Options parseOptions(int argc, char **argv) {
       options.threads = int(parseInt(flag, value));
     } else if (flag == "--runs") {
       options.runs = int(parseInt(flag, value));
+    } else if (flag == "--strategy") {
+      if (value != "auto" && value != "float" && value != "int8")
+        die("unknown strategy '" + value.str() + "' (auto, float, int8)", 2);
+      options.strategy = value.str();
     } else if (flag == "--cpu") {
       options.cpu = value.str();
     } else if (flag == "--baseline") {
@@ -314,13 +320,14 @@ int main(int argc, char **argv) {
     for (int64_t n : options.n) {
       OwningOpRef<ModuleOp> module = buildProgram(context, spec, options, n);
       bench::KernelLibrary library;
-      if (std::string error = library.load(*module, target, runtimeDir);
+      if (std::string error = library.load(*module, target, options.strategy, runtimeDir);
           !error.empty())
         die(name + ": " + error);
       library.setThreads(options.threads);
       void *buffers[] = {x.data(), storage.data(), y.data()};
       Timing t = measure([&] { library.run(buffers); }, options.runs);
-      report("format=" + name, options, n, t, double(storage.size()));
+      report("format=" + name + " strategy=" + options.strategy, options, n, t,
+             double(storage.size()));
     }
   }
 

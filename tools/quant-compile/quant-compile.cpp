@@ -65,6 +65,13 @@ cl::opt<std::string> entryName("entry", cl::desc("Entry function (default: "
                                                  "main, or the only public "
                                                  "function)"),
                                cl::cat(category));
+cl::opt<std::string> matmulStrategy(
+    "matmul-strategy",
+    cl::desc("Fused matmul kernels: float (dequantize in registers + FMA, any "
+             "format), int8 (int8 activations + integer dot products, "
+             "integer-code formats), auto (int8 where it applies and the CPU "
+             "has VNNI; default)"),
+    cl::init("auto"), cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No progress output"), cl::init(false),
                     cl::cat(category));
 
@@ -192,6 +199,10 @@ int main(int argc, char **argv) {
 
   if (target != "cpu")
     return fail("unknown target '" + target + "' (supported: cpu)");
+  if (matmulStrategy != "auto" && matmulStrategy != "float" &&
+      matmulStrategy != "int8")
+    return fail("unknown --matmul-strategy '" + matmulStrategy +
+                "' (expected auto, float or int8)");
   if (optLevel > 3)
     return fail("optimization level must be 0 to 3");
   if (outputFile.empty()) {
@@ -230,6 +241,8 @@ int main(int argc, char **argv) {
   PassManager pm(&context);
   quant::cpu::CpuPipelineOptions pipeline;
   pipeline.entry = entry.getSymName().str();
+  pipeline.matmulStrategy = matmulStrategy;
+  pipeline.vnni = quant::cpu::cpuHasFeature(cpu, "avx512vnni");
   pipeline.weightsDir =
       llvm::sys::path::parent_path(inputFile.getValue()).str();
   quant::cpu::buildCpuPipeline(pm, pipeline);

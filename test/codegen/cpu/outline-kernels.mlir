@@ -1,4 +1,4 @@
-// RUN: quant-opt %s -split-input-file --qt-cpu-outline-kernels | FileCheck %s
+// RUN: quant-opt %s -split-input-file --qt-cpu-outline-kernels=strategy=float --qt-cpu-generate-kernels | FileCheck %s
 
 // Each qt.matmul becomes a dispatch of a generated kernel over the M output
 // rows, reading the weight's raw blocks; the kernel decodes a block in

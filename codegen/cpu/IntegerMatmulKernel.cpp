@@ -1,0 +1,418 @@
+//===- IntegerMatmulKernel.cpp - int8 x low-bit integer dot kernels -------===//
+//
+// The integer strategy for formats with integer codes, x = s * (c - z) + m:
+//
+//   sum_i x_i a_i ~= sum_chunks s * d_a * (sum c*q - z * sum q) + m * sum a
+//
+// where activations a are quantized per block of 32 to q = round(a / d_a),
+// d_a = amax / 127. Codes (unsigned) meet activations (signed) 64 at a time
+// in a dot product whose 16 lanes each sum 4 products (vpdpbusd with VNNI).
+// The lanes keep their partial sums; per-lane vectors of weight scales, zero
+// points and activation factors turn them into floats, so no horizontal
+// reduction happens before the end of a row.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/KernelSupport.h"
+#include "codegen/cpu/MatmulKernel.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace quant;
+using namespace quant::cpu;
+
+namespace {
+
+constexpr int64_t kActBlock = 32; ///< activations per int8 scale
+constexpr int64_t kChunk = 64;    ///< codes per dot product
+constexpr int64_t kLanes = 16;    ///< i32 lanes of one dot product
+constexpr int64_t kPerLane = kChunk / kLanes;
+
+/// 64 codes with the per-lane weight parameters that apply to them.
+struct Chunk {
+  Value codes;                 // vector<64xi8>
+  Value scale, zero, min;      // vector<16xf32> (min may be null)
+};
+
+/// Builds kernel code; holds the builder state shared by the helpers.
+class IntegerKernelBuilder {
+public:
+  IntegerKernelBuilder(OpBuilder &b, Location loc, const MatmulKernelSpec &spec)
+      : b(b), loc(loc), spec(spec) {
+    format = qt::QuantFormatAttrInterface(spec.format)
+                 .getFormatSpec()
+                 .resolvedFor(spec.reductionSize);
+    perRow = qt::QuantFormatAttrInterface(spec.format).getBlockSize() == 0;
+    blockBytes = spec.weights.getShape().back();
+    // Codes decoded per step: two 32-blocks, one larger block, or a 64-code
+    // slice of a per-row format's row.
+    stepCodes = perRow ? kChunk : std::max<int64_t>(format.blockSize, kChunk);
+  }
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value f32(float v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+  VectorType vec(int64_t n, Type t) { return VectorType::get({n}, t); }
+
+  /// A vector<16xf32> whose lanes [8h, 8h+8) hold `values[h]` (h < 2) or,
+  /// with one value, all lanes.
+  Value lanes(ArrayRef<Value> values) {
+    if (values.size() == 1)
+      return vector::BroadcastOp::create(b, loc, vec(kLanes, b.getF32Type()),
+                                         values[0]);
+    auto half = vec(kLanes / 2, b.getF32Type());
+    Value lo = vector::BroadcastOp::create(b, loc, half, values[0]);
+    Value hi = vector::BroadcastOp::create(b, loc, half, values[1]);
+    SmallVector<int64_t> mask(kLanes);
+    for (int64_t i = 0; i < kLanes; ++i)
+      mask[i] = i;
+    return vector::ShuffleOp::create(b, loc, lo, hi, mask);
+  }
+
+  Value toF32(Value i32) {
+    return arith::SIToFPOp::create(b, loc, b.getF32Type(), i32);
+  }
+
+  /// Decodes step `step` of weight row `row` into 64-code chunks.
+  SmallVector<Chunk> decodeStep(ValueRange row, Value step, Value w) {
+    SmallVector<Chunk> chunks;
+    SmallVector<Value> indices(row.begin(), row.end());
+    Value zero = index(0);
+    auto load = [&](Value blockIndex, Value byteOffset, int64_t bytes) {
+      SmallVector<Value> at = indices;
+      at.append({blockIndex, byteOffset});
+      return vector::LoadOp::create(b, loc, vec(bytes, b.getI8Type()), w, at);
+    };
+    if (perRow) {
+      // The row header joined with this step's 64 codes, decoded as a
+      // 64-element block of the same format.
+      int64_t header = int64_t(format.scaleBytes() + format.offsetBytes());
+      int64_t codeBytes = kChunk * format.bits / 8;
+      Value headerBytes = load(zero, zero, header);
+      Value offset = arith::AddIOp::create(
+          b, loc, index(header),
+          arith::MulIOp::create(b, loc, step, index(codeBytes)));
+      Value codes = load(zero, offset, codeBytes);
+      SmallVector<int64_t> join(header + codeBytes);
+      for (int64_t i = 0; i < int64_t(join.size()); ++i)
+        join[i] = i;
+      Value bytes = vector::ShuffleOp::create(b, loc, headerBytes, codes, join);
+      fmt::FormatSpec chunkSpec = format;
+      chunkSpec.blockSize = kChunk;
+      qt::IntegerBlock block = qt::emitIntegerBlock(b, loc, chunkSpec, bytes);
+      chunks.push_back(chunkOf(block.codes, {block}));
+      return chunks;
+    }
+    if (format.blockSize == kActBlock) {
+      // Two 32-code blocks per chunk.
+      Value first = arith::MulIOp::create(b, loc, step, index(2));
+      Value second = arith::AddIOp::create(b, loc, first, index(1));
+      qt::IntegerBlock a = qt::emitIntegerBlock(b, loc, format,
+                                                load(first, zero, blockBytes));
+      qt::IntegerBlock c = qt::emitIntegerBlock(
+          b, loc, format, load(second, zero, blockBytes));
+      SmallVector<int64_t> join(kChunk);
+      for (int64_t i = 0; i < kChunk; ++i)
+        join[i] = i;
+      Value codes = vector::ShuffleOp::create(b, loc, a.codes, c.codes, join);
+      chunks.push_back(chunkOf(codes, {a, c}));
+      return chunks;
+    }
+    // One block of a multiple of 64 codes, cut into chunks.
+    qt::IntegerBlock block =
+        qt::emitIntegerBlock(b, loc, format, load(step, zero, blockBytes));
+    for (int64_t c = 0; c < format.blockSize / kChunk; ++c) {
+      Value codes = vector::ExtractStridedSliceOp::create(
+          b, loc, block.codes, ArrayRef<int64_t>{c * kChunk},
+          ArrayRef<int64_t>{kChunk}, ArrayRef<int64_t>{1});
+      chunks.push_back(chunkOf(codes, {block}));
+    }
+    return chunks;
+  }
+
+  /// A chunk whose lanes take their parameters from `blocks` (1 or 2).
+  Chunk chunkOf(Value codes, ArrayRef<qt::IntegerBlock> blocks) {
+    Chunk chunk;
+    chunk.codes = codes;
+    SmallVector<Value> scales, zeros, mins;
+    for (const qt::IntegerBlock &block : blocks) {
+      scales.push_back(block.scale);
+      zeros.push_back(toF32(block.zero));
+      if (block.min)
+        mins.push_back(block.min);
+    }
+    chunk.scale = lanes(scales);
+    chunk.zero = lanes(zeros);
+    if (!mins.empty())
+      chunk.min = lanes(mins);
+    return chunk;
+  }
+
+  /// 16 lanes, each the sum of 4 products of unsigned codes and signed
+  /// activations.
+  Value dot(Value codes, Value activations) {
+    auto i32x16 = vec(kLanes, b.getI32Type());
+    Value zero = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i32x16, b.getI32IntegerAttr(0)));
+    if (spec.vnni)
+      return LLVM::CallIntrinsicOp::create(
+                 b, loc, i32x16,
+                 b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
+                 ValueRange{zero, codes, activations})
+          .getResult(0);
+    auto i32x64 = vec(kChunk, b.getI32Type());
+    Value c = arith::ExtUIOp::create(b, loc, i32x64, codes);
+    Value a = arith::ExtSIOp::create(b, loc, i32x64, activations);
+    Value products = arith::MulIOp::create(b, loc, c, a);
+    Value grouped = vector::ShapeCastOp::create(
+        b, loc, VectorType::get({kLanes, kPerLane}, b.getI32Type()), products);
+    return vector::MultiDimReductionOp::create(
+        b, loc, grouped, zero, ArrayRef<bool>{false, true},
+        vector::CombiningKind::ADD);
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const MatmulKernelSpec &spec;
+  fmt::FormatSpec format;
+  bool perRow = false;
+  int64_t blockBytes = 0, stepCodes = 0;
+};
+
+} // namespace
+
+bool quant::cpu::canUseIntegerKernel(const MatmulKernelSpec &spec) {
+  qt::QuantFormatAttrInterface attr = spec.format;
+  fmt::FormatSpec format =
+      attr.getFormatSpec().resolvedFor(spec.reductionSize);
+  if (!qt::hasIntegerCodes(format) || spec.reductionSize % kChunk != 0)
+    return false;
+  bool perRow = attr.getBlockSize() == 0;
+  return perRow || format.blockSize == kActBlock ||
+         format.blockSize % kChunk == 0;
+}
+
+void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kernel,
+                              const MatmulKernelSpec &spec) {
+  OpBuilder::InsertionGuard guard(builder);
+  KernelOperands operands = beginKernelBody(builder, kernel, spec);
+  Location loc = kernel.getLoc();
+  IntegerKernelBuilder k(builder, loc, spec);
+  OpBuilder &b = builder;
+  Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
+  Value x = operands.x, w = operands.w, y = operands.y;
+
+  bool batched = spec.activations.getRank() == 3;
+  bool batchedWeights = spec.weights.getRank() == 4;
+  bool hasMin = k.format.offset == fmt::OffsetKind::Min;
+  int64_t K = spec.reductionSize;
+  int64_t rowsM = spec.weights.getShape()[batchedWeights ? 1 : 0];
+  Value c0 = k.index(0), c1 = k.index(1), cM = k.index(rowsM);
+  Value rowsN = memref::DimOp::create(b, loc, x, batched ? 1 : 0);
+  Value batches = batched ? memref::DimOp::create(b, loc, x, 0).getResult()
+                          : c1;
+  Value activationRows = arith::MulIOp::create(b, loc, batches, rowsN);
+
+  // Quantized activations and per-lane factors for every activation row,
+  // laid out so that lane l of a 64-chunk starting at column c finds its
+  // values at column (c / 4 + l): laneScale = d of the lane's 32-block,
+  // laneCorrection = d * sum(q) / 8 (the 8 lanes of a block share the
+  // zero-point correction), laneSum = the sum of the lane's 4 activations
+  // (for formats with a minimum).
+  auto xqType = MemRefType::get({ShapedType::kDynamic, K}, i8);
+  auto laneType = MemRefType::get({ShapedType::kDynamic, K / kPerLane}, f32);
+  Value xq = memref::AllocOp::create(b, loc, xqType, ValueRange{activationRows},
+                                     b.getI64IntegerAttr(64));
+  Value laneScale = memref::AllocOp::create(
+      b, loc, laneType, ValueRange{activationRows}, b.getI64IntegerAttr(64));
+  Value laneCorrection = memref::AllocOp::create(
+      b, loc, laneType, ValueRange{activationRows}, b.getI64IntegerAttr(64));
+  Value laneSum;
+  if (hasMin)
+    laneSum = memref::AllocOp::create(b, loc, laneType,
+                                      ValueRange{activationRows},
+                                      b.getI64IntegerAttr(64));
+
+  auto rowOf = [&](OpBuilder &ob, Value batch, Value n) -> Value {
+    if (!batched)
+      return n;
+    return arith::AddIOp::create(ob, loc,
+                                 arith::MulIOp::create(ob, loc, batch, rowsN),
+                                 n);
+  };
+
+  // Prepass: quantize every activation row.
+  {
+    auto rows = scf::ForOp::create(b, loc, c0, activationRows, c1);
+    OpBuilder rb = OpBuilder::atBlockBegin(rows.getBody());
+    Value r = rows.getInductionVar();
+    auto blocks = scf::ForOp::create(
+        rb, loc, c0, arith::ConstantIndexOp::create(rb, loc, K / kActBlock), c1);
+    OpBuilder ob = OpBuilder::atBlockBegin(blocks.getBody());
+    Value t = blocks.getInductionVar();
+    Value col = arith::MulIOp::create(
+        ob, loc, t, arith::ConstantIndexOp::create(ob, loc, kActBlock));
+    SmallVector<Value> at;
+    if (batched)
+      at.append({arith::DivUIOp::create(ob, loc, r, rowsN),
+                 arith::RemUIOp::create(ob, loc, r, rowsN)});
+    else
+      at.push_back(r);
+    at.push_back(col);
+    auto f32x32 = VectorType::get({kActBlock}, f32);
+    Value a = vector::LoadOp::create(ob, loc, f32x32, x, at);
+    Value amax = vector::ReductionOp::create(
+        ob, loc, vector::CombiningKind::MAXNUMF, math::AbsFOp::create(ob, loc, a));
+    Value d = arith::DivFOp::create(
+        ob, loc, amax, arith::ConstantOp::create(ob, loc, ob.getF32FloatAttr(127.0f)));
+    Value zeroF = arith::ConstantOp::create(ob, loc, ob.getF32FloatAttr(0.0f));
+    Value positive =
+        arith::CmpFOp::create(ob, loc, arith::CmpFPredicate::OGT, d, zeroF);
+    Value inverse = arith::SelectOp::create(
+        ob, loc, positive,
+        arith::DivFOp::create(
+            ob, loc, arith::ConstantOp::create(ob, loc, ob.getF32FloatAttr(1.0f)),
+            d),
+        zeroF);
+    Value scaled = arith::MulFOp::create(
+        ob, loc, a, vector::BroadcastOp::create(ob, loc, f32x32, inverse));
+    Value rounded = math::RoundEvenOp::create(ob, loc, scaled);
+    auto i32x32 = VectorType::get({kActBlock}, i32);
+    Value q32 = arith::FPToSIOp::create(ob, loc, i32x32, rounded);
+    Value q8 = arith::TruncIOp::create(ob, loc, VectorType::get({kActBlock}, i8),
+                                       q32);
+    vector::StoreOp::create(ob, loc, q8, xq, ValueRange{r, col});
+    Value sumQ = vector::ReductionOp::create(ob, loc,
+                                             vector::CombiningKind::ADD, q32);
+    Value correction = arith::MulFOp::create(
+        ob, loc,
+        arith::MulFOp::create(
+            ob, loc, d, arith::SIToFPOp::create(ob, loc, ob.getF32Type(), sumQ)),
+        arith::ConstantOp::create(ob, loc, ob.getF32FloatAttr(1.0f / 8.0f)));
+    auto f32x8 = VectorType::get({kActBlock / kPerLane}, f32);
+    Value laneCol = arith::MulIOp::create(
+        ob, loc, t, arith::ConstantIndexOp::create(ob, loc, kActBlock / kPerLane));
+    vector::StoreOp::create(ob, loc,
+                            vector::BroadcastOp::create(ob, loc, f32x8, d),
+                            laneScale, ValueRange{r, laneCol});
+    vector::StoreOp::create(
+        ob, loc, vector::BroadcastOp::create(ob, loc, f32x8, correction),
+        laneCorrection, ValueRange{r, laneCol});
+    if (hasMin) {
+      Value grouped = vector::ShapeCastOp::create(
+          ob, loc, VectorType::get({kActBlock / kPerLane, kPerLane}, f32), a);
+      Value init = arith::ConstantOp::create(
+          ob, loc, DenseElementsAttr::get(f32x8, ob.getF32FloatAttr(0.0f)));
+      Value sums = vector::MultiDimReductionOp::create(
+          ob, loc, grouped, init, ArrayRef<bool>{false, true},
+          vector::CombiningKind::ADD);
+      vector::StoreOp::create(ob, loc, sums, laneSum, ValueRange{r, laneCol});
+    }
+  }
+
+  // Output row i of the flattened B x M rows: batch i / M, weight row i % M.
+  auto rowLoop = scf::ForOp::create(b, loc, operands.begin, operands.end, c1);
+  {
+    OpBuilder rb = OpBuilder::atBlockBegin(rowLoop.getBody());
+    Value i = rowLoop.getInductionVar();
+    Value batch = arith::DivUIOp::create(rb, loc, i, cM);
+    Value m = arith::RemUIOp::create(rb, loc, i, cM);
+    SmallVector<Value> weightRow;
+    if (batchedWeights)
+      weightRow.push_back(batch);
+    weightRow.push_back(m);
+    auto accType = VectorType::get({kLanes}, f32);
+
+    auto emitTile = [&](OpBuilder &tb, Value n0, int64_t tile) {
+      Value zeroVector = arith::ConstantOp::create(
+          tb, loc, DenseElementsAttr::get(accType, tb.getF32FloatAttr(0.0f)));
+      SmallVector<Value> inits(tile, zeroVector);
+      SmallVector<Value> rows;
+      for (int64_t j = 0; j < tile; ++j)
+        rows.push_back(rowOf(
+            tb, batch,
+            arith::AddIOp::create(tb, loc, n0,
+                                  arith::ConstantIndexOp::create(tb, loc, j))));
+      auto steps = scf::ForOp::create(
+          tb, loc, arith::ConstantIndexOp::create(tb, loc, 0),
+          arith::ConstantIndexOp::create(tb, loc, K / k.stepCodes),
+          arith::ConstantIndexOp::create(tb, loc, 1), inits);
+      {
+        OpBuilder sb = OpBuilder::atBlockBegin(steps.getBody());
+        IntegerKernelBuilder sk(sb, loc, spec);
+        Value step = steps.getInductionVar();
+        SmallVector<Chunk> chunks = sk.decodeStep(weightRow, step, w);
+        Value stepStart = arith::MulIOp::create(
+            sb, loc, step, arith::ConstantIndexOp::create(sb, loc, k.stepCodes));
+        SmallVector<Value> accs(steps.getRegionIterArgs().begin(),
+                                steps.getRegionIterArgs().end());
+        for (auto [c, chunk] : llvm::enumerate(chunks)) {
+          Value col = arith::AddIOp::create(
+              sb, loc, stepStart,
+              arith::ConstantIndexOp::create(sb, loc, int64_t(c) * kChunk));
+          Value laneCol = arith::DivUIOp::create(
+              sb, loc, col, arith::ConstantIndexOp::create(sb, loc, kPerLane));
+          Value negZero = arith::NegFOp::create(sb, loc, chunk.zero);
+          for (int64_t j = 0; j < tile; ++j) {
+            Value activations = vector::LoadOp::create(
+                sb, loc, VectorType::get({kChunk}, i8), xq,
+                ValueRange{rows[j], col});
+            Value dots = sk.dot(chunk.codes, activations);
+            Value scaleA = vector::LoadOp::create(sb, loc, accType, laneScale,
+                                                  ValueRange{rows[j], laneCol});
+            Value corr = vector::LoadOp::create(
+                sb, loc, accType, laneCorrection, ValueRange{rows[j], laneCol});
+            Value asFloat = arith::SIToFPOp::create(sb, loc, accType, dots);
+            Value term = arith::MulFOp::create(sb, loc, asFloat, scaleA);
+            term = vector::FMAOp::create(sb, loc, negZero, corr, term);
+            accs[j] = vector::FMAOp::create(sb, loc, chunk.scale, term, accs[j]);
+            if (chunk.min) {
+              Value sums = vector::LoadOp::create(sb, loc, accType, laneSum,
+                                                  ValueRange{rows[j], laneCol});
+              accs[j] = vector::FMAOp::create(sb, loc, chunk.min, sums, accs[j]);
+            }
+          }
+        }
+        scf::YieldOp::create(sb, loc, accs);
+      }
+      for (int64_t j = 0; j < tile; ++j) {
+        Value sum = vector::ReductionOp::create(
+            tb, loc, vector::CombiningKind::ADD, steps.getResult(j));
+        Value n = arith::AddIOp::create(
+            tb, loc, n0, arith::ConstantIndexOp::create(tb, loc, j));
+        SmallVector<Value> at;
+        if (batched)
+          at.push_back(batch);
+        at.append({n, m});
+        memref::StoreOp::create(tb, loc, sum, y, at);
+      }
+    };
+
+    Value tile = arith::ConstantIndexOp::create(rb, loc, spec.rowTile);
+    Value fullRows = arith::MulIOp::create(
+        rb, loc, arith::DivUIOp::create(rb, loc, rowsN, tile), tile);
+    auto tiles = scf::ForOp::create(rb, loc, c0, fullRows, tile);
+    {
+      OpBuilder tb = OpBuilder::atBlockBegin(tiles.getBody());
+      emitTile(tb, tiles.getInductionVar(), spec.rowTile);
+    }
+    auto rest = scf::ForOp::create(rb, loc, fullRows, rowsN, c1);
+    {
+      OpBuilder tb = OpBuilder::atBlockBegin(rest.getBody());
+      emitTile(tb, rest.getInductionVar(), 1);
+    }
+  }
+  memref::DeallocOp::create(b, loc, xq);
+  memref::DeallocOp::create(b, loc, laneScale);
+  memref::DeallocOp::create(b, loc, laneCorrection);
+  if (laneSum)
+    memref::DeallocOp::create(b, loc, laneSum);
+  func::ReturnOp::create(b, loc);
+}

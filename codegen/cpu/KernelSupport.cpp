@@ -1,0 +1,117 @@
+//===- KernelSupport.cpp - shared pieces of the generated kernels ---------===//
+
+#include "codegen/cpu/KernelSupport.h"
+#include "codegen/cpu/PointerMemRef.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+using namespace quant::cpu;
+
+/// Dynamic sizes of `type` from consecutive slots starting at `*slot`.
+static SmallVector<Value> loadDynamicSizes(OpBuilder &b, Location loc,
+                                           Value operands, MemRefType type,
+                                           int64_t *slot) {
+  SmallVector<Value> sizes;
+  for (int64_t dim : type.getShape()) {
+    if (!ShapedType::isDynamic(dim))
+      continue;
+    Value size = loadSlot(b, loc, operands, (*slot)++, b.getI64Type());
+    sizes.push_back(
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), size));
+  }
+  return sizes;
+}
+
+func::FuncOp quant::cpu::declareKernel(OpBuilder &builder, ModuleOp module,
+                                       StringRef name) {
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToEnd(module.getBody());
+  auto ptrType = LLVM::LLVMPointerType::get(builder.getContext());
+  Type i64 = builder.getI64Type();
+  auto kernel = func::FuncOp::create(
+      builder, module.getLoc(), name,
+      builder.getFunctionType({ptrType, i64, i64}, {}));
+  kernel.setPrivate();
+  return kernel;
+}
+
+DictionaryAttr quant::cpu::encodeKernelSpec(MLIRContext *context,
+                                            const MatmulKernelSpec &spec,
+                                            bool integer) {
+  Builder b(context);
+  return b.getDictionaryAttr({
+      b.getNamedAttr("format", spec.format),
+      b.getNamedAttr("reduction_size", b.getI64IntegerAttr(spec.reductionSize)),
+      b.getNamedAttr("activations", TypeAttr::get(spec.activations)),
+      b.getNamedAttr("weights", TypeAttr::get(spec.weights)),
+      b.getNamedAttr("result", TypeAttr::get(spec.result)),
+      b.getNamedAttr("row_tile", b.getI64IntegerAttr(spec.rowTile)),
+      b.getNamedAttr("vnni", b.getBoolAttr(spec.vnni)),
+      b.getNamedAttr("strategy", b.getStringAttr(integer ? "int8" : "float")),
+  });
+}
+
+LogicalResult quant::cpu::decodeKernelSpec(DictionaryAttr attr,
+                                           MatmulKernelSpec &spec,
+                                           bool &integer) {
+  auto format = attr.getAs<qt::QuantFormatAttrInterface>("format");
+  auto reduction = attr.getAs<IntegerAttr>("reduction_size");
+  auto x = attr.getAs<TypeAttr>("activations");
+  auto w = attr.getAs<TypeAttr>("weights");
+  auto y = attr.getAs<TypeAttr>("result");
+  auto tile = attr.getAs<IntegerAttr>("row_tile");
+  auto vnni = attr.getAs<BoolAttr>("vnni");
+  auto strategy = attr.getAs<StringAttr>("strategy");
+  if (!format || !reduction || !x || !w || !y || !tile || !vnni || !strategy ||
+      !isa<MemRefType>(x.getValue()) || !isa<MemRefType>(w.getValue()) ||
+      !isa<MemRefType>(y.getValue()))
+    return failure();
+  spec.format = format;
+  spec.reductionSize = reduction.getInt();
+  spec.activations = cast<MemRefType>(x.getValue());
+  spec.weights = cast<MemRefType>(w.getValue());
+  spec.result = cast<MemRefType>(y.getValue());
+  spec.rowTile = tile.getInt();
+  spec.vnni = vnni.getValue();
+  integer = strategy.getValue() == "int8";
+  return success();
+}
+
+KernelOperands quant::cpu::beginKernelBody(OpBuilder &builder,
+                                           func::FuncOp kernel,
+                                           const MatmulKernelSpec &spec) {
+  Location loc = kernel.getLoc();
+  KernelOperands k;
+  k.kernel = kernel;
+  Block *entry = kernel.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  Value operands = entry->getArgument(0);
+  auto ptrType = LLVM::LLVMPointerType::get(builder.getContext());
+
+  // Three data pointers, then the dynamic sizes of x, W and y.
+  int64_t slot = 3;
+  SmallVector<Value> xSizes =
+      loadDynamicSizes(builder, loc, operands, spec.activations, &slot);
+  SmallVector<Value> wSizes =
+      loadDynamicSizes(builder, loc, operands, spec.weights, &slot);
+  SmallVector<Value> ySizes =
+      loadDynamicSizes(builder, loc, operands, spec.result, &slot);
+  k.x = memrefFromPointer(builder, loc,
+                          loadSlot(builder, loc, operands, 0, ptrType),
+                          spec.activations, xSizes);
+  k.w = memrefFromPointer(builder, loc,
+                          loadSlot(builder, loc, operands, 1, ptrType),
+                          spec.weights, wSizes);
+  k.y = memrefFromPointer(builder, loc,
+                          loadSlot(builder, loc, operands, 2, ptrType),
+                          spec.result, ySizes);
+  k.begin = arith::IndexCastOp::create(builder, loc, builder.getIndexType(),
+                                       entry->getArgument(1));
+  k.end = arith::IndexCastOp::create(builder, loc, builder.getIndexType(),
+                                     entry->getArgument(2));
+  return k;
+}

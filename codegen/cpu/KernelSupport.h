@@ -1,0 +1,44 @@
+//===- KernelSupport.h - shared pieces of the generated kernels ---*- C++ -*-===//
+
+#ifndef QUANT_CODEGEN_CPU_KERNELSUPPORT_H
+#define QUANT_CODEGEN_CPU_KERNELSUPPORT_H
+
+#include "codegen/cpu/MatmulKernel.h"
+
+#include "mlir/IR/Builders.h"
+
+namespace quant::cpu {
+
+/// The operands of a matmul kernel, rebuilt as memrefs from its operand array.
+struct KernelOperands {
+  mlir::func::FuncOp kernel;
+  mlir::Value x, w, y;
+  mlir::Value begin, end; // index
+};
+
+/// Declares `func.func private @name(!llvm.ptr, i64, i64)` at the end of
+/// `module`, its body to be generated later (see GenerateKernelsPass).
+mlir::func::FuncOp declareKernel(mlir::OpBuilder &builder,
+                                 mlir::ModuleOp module, llvm::StringRef name);
+
+/// Adds the body of a declared kernel and rebuilds x, W and y from its
+/// operand array (see qt.dispatch). `builder` is left in the body.
+KernelOperands beginKernelBody(mlir::OpBuilder &builder,
+                               mlir::func::FuncOp kernel,
+                               const MatmulKernelSpec &spec);
+
+/// The attribute a kernel declaration carries to describe its body.
+constexpr llvm::StringLiteral kMatmulKernelAttr = "qt.matmul_kernel";
+
+/// Encodes `spec` (and the strategy) as the declaration's attribute.
+mlir::DictionaryAttr encodeKernelSpec(mlir::MLIRContext *context,
+                                      const MatmulKernelSpec &spec,
+                                      bool integer);
+
+/// Decodes a kernel declaration's attribute; fails on a malformed one.
+mlir::LogicalResult decodeKernelSpec(mlir::DictionaryAttr attr,
+                                     MatmulKernelSpec &spec, bool &integer);
+
+} // namespace quant::cpu
+
+#endif // QUANT_CODEGEN_CPU_KERNELSUPPORT_H
