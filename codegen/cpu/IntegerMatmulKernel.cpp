@@ -317,97 +317,140 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
     }
   }
 
-  // Output row i of the flattened B x M rows: batch i / M, weight row i % M.
-  auto rowLoop = scf::ForOp::create(b, loc, operands.begin, operands.end, c1);
-  {
-    OpBuilder rb = OpBuilder::atBlockBegin(rowLoop.getBody());
-    Value i = rowLoop.getInductionVar();
-    Value batch = arith::DivUIOp::create(rb, loc, i, cM);
-    Value m = arith::RemUIOp::create(rb, loc, i, cM);
-    SmallVector<Value> weightRow;
-    if (batchedWeights)
-      weightRow.push_back(batch);
-    weightRow.push_back(m);
-    auto accType = VectorType::get({kLanes}, f32);
+  // Output rows [begin, end) of the flattened B x M rows: batch i / M,
+  // weight row i % M. Groups of `rowGroup` weight rows share every activation
+  // load (the runtime's chunks start at multiples of the grain, 4, so a group
+  // never straddles two batches when M is a multiple of the group).
+  auto accType = VectorType::get({kLanes}, f32);
+  int64_t rowGroup = rowsM % 4 == 0 ? 4 : 1;
 
-    auto emitTile = [&](OpBuilder &tb, Value n0, int64_t tile) {
-      Value zeroVector = arith::ConstantOp::create(
-          tb, loc, DenseElementsAttr::get(accType, tb.getF32FloatAttr(0.0f)));
-      SmallVector<Value> inits(tile, zeroVector);
-      SmallVector<Value> rows;
-      for (int64_t j = 0; j < tile; ++j)
-        rows.push_back(rowOf(
-            tb, batch,
-            arith::AddIOp::create(tb, loc, n0,
-                                  arith::ConstantIndexOp::create(tb, loc, j))));
-      auto steps = scf::ForOp::create(
-          tb, loc, arith::ConstantIndexOp::create(tb, loc, 0),
-          arith::ConstantIndexOp::create(tb, loc, K / k.stepCodes),
-          arith::ConstantIndexOp::create(tb, loc, 1), inits);
-      {
-        OpBuilder sb = OpBuilder::atBlockBegin(steps.getBody());
-        IntegerKernelBuilder sk(sb, loc, spec);
-        Value step = steps.getInductionVar();
-        SmallVector<Chunk> chunks = sk.decodeStep(weightRow, step, w);
-        Value stepStart = arith::MulIOp::create(
-            sb, loc, step, arith::ConstantIndexOp::create(sb, loc, k.stepCodes));
-        SmallVector<Value> accs(steps.getRegionIterArgs().begin(),
-                                steps.getRegionIterArgs().end());
-        for (auto [c, chunk] : llvm::enumerate(chunks)) {
-          Value col = arith::AddIOp::create(
-              sb, loc, stepStart,
-              arith::ConstantIndexOp::create(sb, loc, int64_t(c) * kChunk));
-          Value laneCol = arith::DivUIOp::create(
-              sb, loc, col, arith::ConstantIndexOp::create(sb, loc, kPerLane));
-          Value negZero = arith::NegFOp::create(sb, loc, chunk.zero);
-          for (int64_t j = 0; j < tile; ++j) {
-            Value activations = vector::LoadOp::create(
-                sb, loc, VectorType::get({kChunk}, i8), xq,
-                ValueRange{rows[j], col});
+  // Computes activation rows [n0, n0 + tile) against the weight rows
+  // `ms` (all of batch `batch`).
+  auto emitTile = [&](OpBuilder &tb, Value batch, ArrayRef<Value> ms, Value n0,
+                      int64_t tile) {
+    int64_t group = ms.size();
+    Value zeroVector = arith::ConstantOp::create(
+        tb, loc, DenseElementsAttr::get(accType, tb.getF32FloatAttr(0.0f)));
+    SmallVector<Value> inits(group * tile, zeroVector);
+    SmallVector<Value> rows;
+    for (int64_t j = 0; j < tile; ++j)
+      rows.push_back(rowOf(
+          tb, batch,
+          arith::AddIOp::create(tb, loc, n0,
+                                arith::ConstantIndexOp::create(tb, loc, j))));
+    auto steps = scf::ForOp::create(
+        tb, loc, arith::ConstantIndexOp::create(tb, loc, 0),
+        arith::ConstantIndexOp::create(tb, loc, K / k.stepCodes),
+        arith::ConstantIndexOp::create(tb, loc, 1), inits);
+    {
+      OpBuilder sb = OpBuilder::atBlockBegin(steps.getBody());
+      IntegerKernelBuilder sk(sb, loc, spec);
+      Value step = steps.getInductionVar();
+      SmallVector<SmallVector<Chunk>> chunksPerRow;
+      for (Value m : ms) {
+        SmallVector<Value> weightRow;
+        if (batchedWeights)
+          weightRow.push_back(batch);
+        weightRow.push_back(m);
+        chunksPerRow.push_back(sk.decodeStep(weightRow, step, w));
+      }
+      Value stepStart = arith::MulIOp::create(
+          sb, loc, step, arith::ConstantIndexOp::create(sb, loc, k.stepCodes));
+      SmallVector<Value> accs(steps.getRegionIterArgs().begin(),
+                              steps.getRegionIterArgs().end());
+      for (size_t c = 0; c < chunksPerRow.front().size(); ++c) {
+        Value col = arith::AddIOp::create(
+            sb, loc, stepStart,
+            arith::ConstantIndexOp::create(sb, loc, int64_t(c) * kChunk));
+        Value laneCol = arith::DivUIOp::create(
+            sb, loc, col, arith::ConstantIndexOp::create(sb, loc, kPerLane));
+        for (int64_t j = 0; j < tile; ++j) {
+          Value activations = vector::LoadOp::create(
+              sb, loc, VectorType::get({kChunk}, i8), xq,
+              ValueRange{rows[j], col});
+          Value scaleA = vector::LoadOp::create(sb, loc, accType, laneScale,
+                                                ValueRange{rows[j], laneCol});
+          Value corr = vector::LoadOp::create(sb, loc, accType, laneCorrection,
+                                              ValueRange{rows[j], laneCol});
+          Value sums;
+          if (hasMin)
+            sums = vector::LoadOp::create(sb, loc, accType, laneSum,
+                                          ValueRange{rows[j], laneCol});
+          for (int64_t r = 0; r < group; ++r) {
+            const Chunk &chunk = chunksPerRow[r][c];
+            Value &acc = accs[r * tile + j];
             Value dots = sk.dot(chunk.codes, activations);
-            Value scaleA = vector::LoadOp::create(sb, loc, accType, laneScale,
-                                                  ValueRange{rows[j], laneCol});
-            Value corr = vector::LoadOp::create(
-                sb, loc, accType, laneCorrection, ValueRange{rows[j], laneCol});
             Value asFloat = arith::SIToFPOp::create(sb, loc, accType, dots);
             Value term = arith::MulFOp::create(sb, loc, asFloat, scaleA);
+            Value negZero = arith::NegFOp::create(sb, loc, chunk.zero);
             term = vector::FMAOp::create(sb, loc, negZero, corr, term);
-            accs[j] = vector::FMAOp::create(sb, loc, chunk.scale, term, accs[j]);
-            if (chunk.min) {
-              Value sums = vector::LoadOp::create(sb, loc, accType, laneSum,
-                                                  ValueRange{rows[j], laneCol});
-              accs[j] = vector::FMAOp::create(sb, loc, chunk.min, sums, accs[j]);
-            }
+            acc = vector::FMAOp::create(sb, loc, chunk.scale, term, acc);
+            if (chunk.min)
+              acc = vector::FMAOp::create(sb, loc, chunk.min, sums, acc);
           }
         }
-        scf::YieldOp::create(sb, loc, accs);
       }
+      scf::YieldOp::create(sb, loc, accs);
+    }
+    for (int64_t r = 0; r < group; ++r) {
       for (int64_t j = 0; j < tile; ++j) {
         Value sum = vector::ReductionOp::create(
-            tb, loc, vector::CombiningKind::ADD, steps.getResult(j));
+            tb, loc, vector::CombiningKind::ADD, steps.getResult(r * tile + j));
         Value n = arith::AddIOp::create(
             tb, loc, n0, arith::ConstantIndexOp::create(tb, loc, j));
         SmallVector<Value> at;
         if (batched)
           at.push_back(batch);
-        at.append({n, m});
+        at.append({n, ms[r]});
         memref::StoreOp::create(tb, loc, sum, y, at);
       }
-    };
+    }
+  };
 
-    Value tile = arith::ConstantIndexOp::create(rb, loc, spec.rowTile);
+  // All activation rows (tiles of rowTile, then one at a time) against the
+  // weight rows of group starting at flattened row i.
+  auto emitRows = [&](OpBuilder &rb, Value i, int64_t group) {
+    Value batch = arith::DivUIOp::create(rb, loc, i, cM);
+    Value m0 = arith::RemUIOp::create(rb, loc, i, cM);
+    SmallVector<Value> ms;
+    for (int64_t r = 0; r < group; ++r)
+      ms.push_back(arith::AddIOp::create(
+          rb, loc, m0, arith::ConstantIndexOp::create(rb, loc, r)));
+    // Rows shared by a group of weight rows: fewer activation rows per tile.
+    int64_t tileRows = std::max<int64_t>(1, spec.rowTile / group);
+    Value tile = arith::ConstantIndexOp::create(rb, loc, tileRows);
     Value fullRows = arith::MulIOp::create(
         rb, loc, arith::DivUIOp::create(rb, loc, rowsN, tile), tile);
     auto tiles = scf::ForOp::create(rb, loc, c0, fullRows, tile);
     {
       OpBuilder tb = OpBuilder::atBlockBegin(tiles.getBody());
-      emitTile(tb, tiles.getInductionVar(), spec.rowTile);
+      emitTile(tb, batch, ms, tiles.getInductionVar(), tileRows);
     }
     auto rest = scf::ForOp::create(rb, loc, fullRows, rowsN, c1);
     {
       OpBuilder tb = OpBuilder::atBlockBegin(rest.getBody());
-      emitTile(tb, rest.getInductionVar(), 1);
+      emitTile(tb, batch, ms, rest.getInductionVar(), 1);
     }
+  };
+
+  Value groupSize = k.index(rowGroup);
+  Value groupedEnd = arith::AddIOp::create(
+      b, loc, operands.begin,
+      arith::MulIOp::create(
+          b, loc,
+          arith::DivUIOp::create(
+              b, loc, arith::SubIOp::create(b, loc, operands.end, operands.begin),
+              groupSize),
+          groupSize));
+  auto groups = scf::ForOp::create(b, loc, operands.begin, groupedEnd, groupSize);
+  {
+    OpBuilder rb = OpBuilder::atBlockBegin(groups.getBody());
+    emitRows(rb, groups.getInductionVar(), rowGroup);
+  }
+  auto single = scf::ForOp::create(b, loc, groupedEnd, operands.end, c1);
+  {
+    OpBuilder rb = OpBuilder::atBlockBegin(single.getBody());
+    emitRows(rb, single.getInductionVar(), 1);
   }
   memref::DeallocOp::create(b, loc, xq);
   memref::DeallocOp::create(b, loc, laneScale);
