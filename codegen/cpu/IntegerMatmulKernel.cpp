@@ -416,8 +416,9 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
     for (int64_t r = 0; r < group; ++r)
       ms.push_back(arith::AddIOp::create(
           rb, loc, m0, arith::ConstantIndexOp::create(rb, loc, r)));
-    // Rows shared by a group of weight rows: fewer activation rows per tile.
-    int64_t tileRows = std::max<int64_t>(1, spec.rowTile / group);
+    // group x rowTile accumulators: each decoded chunk meets rowTile
+    // activation rows.
+    int64_t tileRows = spec.rowTile;
     Value tile = arith::ConstantIndexOp::create(rb, loc, tileRows);
     Value fullRows = arith::MulIOp::create(
         rb, loc, arith::DivUIOp::create(rb, loc, rowsN, tile), tile);

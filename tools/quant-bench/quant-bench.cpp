@@ -235,7 +235,7 @@ void report(const std::string &what, const Options &options, int64_t n,
             const Timing &t, double weightBytes) {
   double flops = 2.0 * double(options.m) * double(n) * double(options.k);
   std::printf("matmul %s m=%lld n=%lld k=%lld threads=%d ms=%.4f min=%.4f "
-              "max=%.4f gflops=%.1f gbps=%.1f\n",
+              "max=%.4f gflops=%.1f gbps=%.2f\n",
               what.c_str(), (long long)options.m, (long long)n,
               (long long)options.k, options.threads, t.median, t.min, t.max,
               flops / (t.median * 1e6), weightBytes / (t.median * 1e6));
