@@ -117,6 +117,13 @@ void quant::cpu::buildMatmulKernel(OpBuilder &builder, func::FuncOp kernel,
   BlockReader reader(spec, w);
   int64_t elements = reader.getElementsPerStep();
   auto floatVector = VectorType::get({elements}, b.getF32Type());
+  // Accumulators are one register wide (16 lanes); a decoded block is folded
+  // into them 16 elements at a time, so large blocks (K-quants, per-row
+  // chunks) do not multiply the number of live registers.
+  int64_t accLanes = std::min<int64_t>(elements, 16);
+  if (elements % accLanes != 0)
+    accLanes = elements;
+  auto accType = VectorType::get({accLanes}, b.getF32Type());
 
   // Output row i of the flattened B x M rows: batch i / M, weight row i % M.
   auto rowLoop = scf::ForOp::create(b, loc, begin, end, c1);
@@ -133,7 +140,7 @@ void quant::cpu::buildMatmulKernel(OpBuilder &builder, func::FuncOp kernel,
     // Computes `tile` activation rows starting at n0 against weight row m.
     auto emitTile = [&](OpBuilder &tb, Value n0, int64_t tile) {
       Value zeroVector = arith::ConstantOp::create(
-          tb, loc, DenseElementsAttr::get(floatVector, 0.0f));
+          tb, loc, DenseElementsAttr::get(accType, 0.0f));
       SmallVector<Value> inits(tile, zeroVector);
       auto stepLoop = scf::ForOp::create(
           tb, loc, c0,
@@ -155,8 +162,19 @@ void quant::cpu::buildMatmulKernel(OpBuilder &builder, func::FuncOp kernel,
           index.append({n, column});
           Value activations =
               vector::LoadOp::create(sb, loc, floatVector, x, index);
-          updated.push_back(vector::FMAOp::create(
-              sb, loc, values, activations, stepLoop.getRegionIterArg(j)));
+          Value acc = stepLoop.getRegionIterArg(j);
+          for (int64_t c = 0; c < elements; c += accLanes) {
+            auto slice = [&](Value v) -> Value {
+              if (accLanes == elements)
+                return v;
+              return vector::ExtractStridedSliceOp::create(
+                  sb, loc, v, ArrayRef<int64_t>{c},
+                  ArrayRef<int64_t>{accLanes}, ArrayRef<int64_t>{1});
+            };
+            acc = vector::FMAOp::create(sb, loc, slice(values),
+                                        slice(activations), acc);
+          }
+          updated.push_back(acc);
         }
         scf::YieldOp::create(sb, loc, updated);
       }

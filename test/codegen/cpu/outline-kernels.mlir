@@ -2,7 +2,8 @@
 
 // Each qt.matmul becomes a dispatch of a generated kernel over the M output
 // rows, reading the weight's raw blocks; the kernel decodes a block in
-// registers and reduces it into 4 activation rows with vector FMAs.
+// registers and reduces it into 4 activation rows with vector FMAs, folding
+// the 32 decoded values into one-register (16-lane) accumulators.
 // CHECK-LABEL: func.func @linear
 // CHECK-SAME: (%[[X:.*]]: tensor<3x64xf32>, %[[W:.*]]: !qt.tensor<8x64x#qt.q4_0>)
 // CHECK-DAG: %[[S:.*]] = qt.storage_cast %[[W]] : !qt.tensor<8x64x#qt.q4_0> -> tensor<8x2x18xi8>
@@ -17,11 +18,11 @@
 // CHECK: scf.for
 // CHECK: vector.load {{.*}} : memref<8x2x18xi8>, vector<18xi8>
 // CHECK: vector.shuffle
-// CHECK-COUNT-4: vector.fma {{.*}} : vector<32xf32>
+// CHECK-COUNT-8: vector.fma {{.*}} : vector<16xf32>
 // CHECK: scf.yield
 // CHECK-COUNT-4: vector.reduction <add>
 // The remainder rows go one at a time.
-// CHECK: vector.fma {{.*}} : vector<32xf32>
+// CHECK-COUNT-2: vector.fma {{.*}} : vector<16xf32>
 // CHECK-NOT: vector.fma
 // CHECK: vector.reduction <add>
 func.func @linear(%x: tensor<3x64xf32>, %w: !qt.tensor<8x64x#qt.q4_0>) -> tensor<3x8xf32> {
@@ -41,7 +42,7 @@ func.func @linear(%x: tensor<3x64xf32>, %w: !qt.tensor<8x64x#qt.q4_0>) -> tensor
 // CHECK: qt.dispatch @__qt_matmul_kernel_0(%[[COUNT]]) ins(%arg0, %{{.*}} : tensor<?x?x256xf32>, tensor<16x1x144xi8>) outs(%[[E]] : tensor<?x?x16xf32>)
 // CHECK: func.func private @__qt_matmul_kernel_0
 // CHECK: vector.load {{.*}} : memref<16x1x144xi8>, vector<144xi8>
-// CHECK: vector.fma {{.*}} : vector<256xf32>
+// CHECK-COUNT-16: vector.fma {{.*}} : vector<16xf32>
 func.func @batched(%x: tensor<?x?x256xf32>, %w: !qt.tensor<16x256x#qt.q4_k>) -> tensor<?x?x16xf32> {
   %y = qt.matmul %x, %w transpose_b : tensor<?x?x256xf32>, !qt.tensor<16x256x#qt.q4_k> -> tensor<?x?x16xf32>
   return %y : tensor<?x?x16xf32>
@@ -56,7 +57,7 @@ func.func @batched(%x: tensor<?x?x256xf32>, %w: !qt.tensor<16x256x#qt.q4_k>) -> 
 // CHECK: vector.load {{.*}} : memref<4x1x132xi8>, vector<4xi8>
 // CHECK: vector.load {{.*}} : memref<4x1x132xi8>, vector<32xi8>
 // CHECK: vector.shuffle {{.*}} : vector<4xi8>, vector<32xi8>
-// CHECK: vector.fma {{.*}} : vector<32xf32>
+// CHECK: vector.fma {{.*}} : vector<16xf32>
 func.func @per_row(%x: tensor<1x128xf32>, %w: !qt.tensor<4x128x#qt.int8_pc>) -> tensor<1x4xf32> {
   %y = qt.matmul %x, %w transpose_b : tensor<1x128xf32>, !qt.tensor<4x128x#qt.int8_pc> -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
