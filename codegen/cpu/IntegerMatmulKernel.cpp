@@ -33,6 +33,9 @@ constexpr int64_t kActBlock = 32; ///< activations per int8 scale
 constexpr int64_t kChunk = 64;    ///< codes per dot product
 constexpr int64_t kLanes = 16;    ///< i32 lanes of one dot product
 constexpr int64_t kPerLane = kChunk / kLanes;
+/// Activation rows (int8, 14 KiB each at K = 14336) processed against all of
+/// a thread's weight rows before moving on: 16 rows stay in L2.
+constexpr int64_t kActivationBlockRows = 16;
 
 /// 64 codes with the per-lane weight parameters that apply to them.
 struct Chunk {
@@ -407,8 +410,9 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
     }
   };
 
-  // All activation rows (tiles of rowTile, then one at a time) against the
-  // weight rows of group starting at flattened row i.
+  // Activation rows [nBegin, nEnd) (tiles of rowTile, then one at a time)
+  // against the weight rows of the group starting at flattened row i.
+  Value nBegin, nEnd;
   auto emitRows = [&](OpBuilder &rb, Value i, int64_t group) {
     Value batch = arith::DivUIOp::create(rb, loc, i, cM);
     Value m0 = arith::RemUIOp::create(rb, loc, i, cM);
@@ -420,20 +424,26 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
     // activation rows.
     int64_t tileRows = spec.rowTile;
     Value tile = arith::ConstantIndexOp::create(rb, loc, tileRows);
-    Value fullRows = arith::MulIOp::create(
-        rb, loc, arith::DivUIOp::create(rb, loc, rowsN, tile), tile);
-    auto tiles = scf::ForOp::create(rb, loc, c0, fullRows, tile);
+    Value fullRows = arith::AddIOp::create(
+        rb, loc, nBegin,
+        arith::MulIOp::create(
+            rb, loc,
+            arith::DivUIOp::create(
+                rb, loc, arith::SubIOp::create(rb, loc, nEnd, nBegin), tile),
+            tile));
+    auto tiles = scf::ForOp::create(rb, loc, nBegin, fullRows, tile);
     {
       OpBuilder tb = OpBuilder::atBlockBegin(tiles.getBody());
       emitTile(tb, batch, ms, tiles.getInductionVar(), tileRows);
     }
-    auto rest = scf::ForOp::create(rb, loc, fullRows, rowsN, c1);
+    auto rest = scf::ForOp::create(rb, loc, fullRows, nEnd, c1);
     {
       OpBuilder tb = OpBuilder::atBlockBegin(rest.getBody());
       emitTile(tb, batch, ms, rest.getInductionVar(), 1);
     }
   };
 
+  // Blocks of activation rows that stay in L2 while the weight rows stream.
   Value groupSize = k.index(rowGroup);
   Value groupedEnd = arith::AddIOp::create(
       b, loc, operands.begin,
@@ -443,12 +453,19 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
               b, loc, arith::SubIOp::create(b, loc, operands.end, operands.begin),
               groupSize),
           groupSize));
-  auto groups = scf::ForOp::create(b, loc, operands.begin, groupedEnd, groupSize);
+  Value blockRows = k.index(kActivationBlockRows);
+  auto blocks = scf::ForOp::create(b, loc, c0, rowsN, blockRows);
+  OpBuilder bb = OpBuilder::atBlockBegin(blocks.getBody());
+  nBegin = blocks.getInductionVar();
+  nEnd = arith::MinUIOp::create(
+      bb, loc, arith::AddIOp::create(bb, loc, nBegin, blockRows), rowsN);
+  auto groups =
+      scf::ForOp::create(bb, loc, operands.begin, groupedEnd, groupSize);
   {
     OpBuilder rb = OpBuilder::atBlockBegin(groups.getBody());
     emitRows(rb, groups.getInductionVar(), rowGroup);
   }
-  auto single = scf::ForOp::create(b, loc, groupedEnd, operands.end, c1);
+  auto single = scf::ForOp::create(bb, loc, groupedEnd, operands.end, c1);
   {
     OpBuilder rb = OpBuilder::atBlockBegin(single.getBody());
     emitRows(rb, single.getInductionVar(), 1);

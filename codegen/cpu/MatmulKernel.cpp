@@ -26,6 +26,10 @@ using namespace quant::cpu;
 
 namespace {
 
+/// Activation rows (f32, up to 56 KiB each at K = 14336) processed against
+/// all of a thread's weight rows before moving on: 8 rows stay in L2.
+constexpr int64_t kActivationBlockRows = 8;
+
 /// Reads the bytes of one decoding step (a block, or a chunk of a per-row
 /// format's row together with the row's header) and decodes them.
 class BlockReader {
@@ -125,8 +129,22 @@ void quant::cpu::buildMatmulKernel(OpBuilder &builder, func::FuncOp kernel,
     accLanes = elements;
   auto accType = VectorType::get({accLanes}, b.getF32Type());
 
+  // Blocks of activation rows small enough to stay in L2 while every weight
+  // row of [begin, end) streams past them.
+  auto blocks = scf::ForOp::create(b, loc, c0, rowsN,
+                                   arith::ConstantIndexOp::create(
+                                       b, loc, kActivationBlockRows));
+  OpBuilder bb = OpBuilder::atBlockBegin(blocks.getBody());
+  Value nBegin = blocks.getInductionVar();
+  Value nEnd = arith::MinUIOp::create(
+      bb, loc,
+      arith::AddIOp::create(
+          bb, loc, nBegin,
+          arith::ConstantIndexOp::create(bb, loc, kActivationBlockRows)),
+      rowsN);
+
   // Output row i of the flattened B x M rows: batch i / M, weight row i % M.
-  auto rowLoop = scf::ForOp::create(b, loc, begin, end, c1);
+  auto rowLoop = scf::ForOp::create(bb, loc, begin, end, c1);
   {
     OpBuilder rb = OpBuilder::atBlockBegin(rowLoop.getBody());
     Value i = rowLoop.getInductionVar();
@@ -191,16 +209,21 @@ void quant::cpu::buildMatmulKernel(OpBuilder &builder, func::FuncOp kernel,
       }
     };
 
-    // Full tiles of activation rows, then the remainder one row at a time.
+    // Full tiles of the block's activation rows, then the rest one by one.
     Value tile = arith::ConstantIndexOp::create(rb, loc, spec.rowTile);
-    Value fullRows = arith::MulIOp::create(
-        rb, loc, arith::DivUIOp::create(rb, loc, rowsN, tile), tile);
-    auto tiles = scf::ForOp::create(rb, loc, c0, fullRows, tile);
+    Value fullRows = arith::AddIOp::create(
+        rb, loc, nBegin,
+        arith::MulIOp::create(
+            rb, loc,
+            arith::DivUIOp::create(
+                rb, loc, arith::SubIOp::create(rb, loc, nEnd, nBegin), tile),
+            tile));
+    auto tiles = scf::ForOp::create(rb, loc, nBegin, fullRows, tile);
     {
       OpBuilder tb = OpBuilder::atBlockBegin(tiles.getBody());
       emitTile(tb, tiles.getInductionVar(), spec.rowTile);
     }
-    auto rest = scf::ForOp::create(rb, loc, fullRows, rowsN, c1);
+    auto rest = scf::ForOp::create(rb, loc, fullRows, nEnd, c1);
     {
       OpBuilder tb = OpBuilder::atBlockBegin(rest.getBody());
       emitTile(tb, rest.getInductionVar(), 1);
