@@ -351,16 +351,7 @@ static ParseResult parseFormatParam(AsmParser &parser, FormatParams &params,
   // values = [ ... ]
   SmallVector<float> values;
   if (parser.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&]() {
-        // Integers (`0`, `-1`) are values too.
-        int64_t integer;
-        OptionalParseResult parsedInteger =
-            parser.parseOptionalInteger(integer);
-        if (parsedInteger.has_value()) {
-          if (failed(*parsedInteger))
-            return failure();
-          values.push_back(float(integer));
-          return success();
-        }
+        // Values are float literals (MLIR's rule: `1.0`, not `1`).
         double value;
         if (parser.parseFloat(value))
           return failure();

@@ -240,3 +240,10 @@ func.func @dispatch_results(%x: tensor<4xf32>, %y: tensor<4xf32>) {
   qt.dispatch @k(%c) ins(%x : tensor<4xf32>) outs(%y : tensor<4xf32>)
   return
 }
+
+// -----
+
+// Codebook values are float literals.
+// expected-error @+2 {{unexpected decimal integer literal for a floating point value}}
+// expected-note @+1 {{add a trailing dot to make the literal a float}}
+func.func @codebook_integer(%a: !qt.tensor<8x64x#qt.codebook<bits = 1, block = 32, scale = f16, values = [0, 1.0]>>)

@@ -46,7 +46,6 @@ func.func @named_formats(
 // CHECK-SAME: !qt.tensor<8x24x#qt.int<bits = 8, signed, block = row, scale = f16>>
 // CHECK-SAME: !qt.tensor<?x256x#qt.q4_0>
 // CHECK-SAME: !qt.tensor<256x64x#qt.q8_0, axis = 0>
-// CHECK-SAME: !qt.tensor<8x64x#qt.codebook<bits = 2, block = 32, scale = f16, values = [-2.0, -1.0, 0.0, 1.5]>>
 func.func @inline_formats(
     %a: !qt.tensor<8x192x#qt.int<bits = 3, block = 64, scale = f16, zero_point>>,
     %b: !qt.tensor<8x128x#qt.int<signed, bits = 2, scale = bf16, block = 32>>,
@@ -57,8 +56,7 @@ func.func @inline_formats(
     %g: !qt.tensor<8x64x#qt.float<e5m2, block = 16, scale = f32>>,
     %h: !qt.tensor<8x24x#qt.int<bits = 8, signed, block = row, scale = f16>>,
     %i: !qt.tensor<?x256x#qt.q4_0>,
-    %j: !qt.tensor<256x64x#qt.q8_0, axis = 0>,
-    %k: !qt.tensor<8x64x#qt.codebook<bits = 2, block = 32, scale = f16, values = [-2, -1, 0, 1.5]>>) {
+    %j: !qt.tensor<256x64x#qt.q8_0, axis = 0>) {
   return
 }
 
