@@ -55,6 +55,9 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   weights.baseDir = options.weightsDir;
   pm.addPass(::quant::createLoadExternalWeightsPass(weights));
   pm.addPass(createCanonicalizerPass());
+  // Elementwise arith/math ops on tensors become linalg ops, so everything
+  // around the matmuls bufferizes and lowers the same way.
+  pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(::quant::createFoldDequantizePass());
   pm.addPass(::quant::createExpandDequantizePass());
   OutlineMatmulKernelsPassOptions outline;
