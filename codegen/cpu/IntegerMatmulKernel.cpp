@@ -422,54 +422,23 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
           rb, loc, m0, arith::ConstantIndexOp::create(rb, loc, r)));
     // group x rowTile accumulators: each decoded chunk meets rowTile
     // activation rows.
-    int64_t tileRows = spec.rowTile;
-    Value tile = arith::ConstantIndexOp::create(rb, loc, tileRows);
-    Value fullRows = arith::AddIOp::create(
-        rb, loc, nBegin,
-        arith::MulIOp::create(
-            rb, loc,
-            arith::DivUIOp::create(
-                rb, loc, arith::SubIOp::create(rb, loc, nEnd, nBegin), tile),
-            tile));
-    auto tiles = scf::ForOp::create(rb, loc, nBegin, fullRows, tile);
-    {
-      OpBuilder tb = OpBuilder::atBlockBegin(tiles.getBody());
-      emitTile(tb, batch, ms, tiles.getInductionVar(), tileRows);
-    }
-    auto rest = scf::ForOp::create(rb, loc, fullRows, nEnd, c1);
-    {
-      OpBuilder tb = OpBuilder::atBlockBegin(rest.getBody());
-      emitTile(tb, batch, ms, rest.getInductionVar(), 1);
-    }
+    emitTiledLoop(rb, loc, nBegin, nEnd, spec.rowTile,
+                  [&](OpBuilder &tb, Value n0, int64_t count) {
+                    emitTile(tb, batch, ms, n0, count);
+                  });
   };
 
   // Blocks of activation rows that stay in L2 while the weight rows stream.
-  Value groupSize = k.index(rowGroup);
-  Value groupedEnd = arith::AddIOp::create(
-      b, loc, operands.begin,
-      arith::MulIOp::create(
-          b, loc,
-          arith::DivUIOp::create(
-              b, loc, arith::SubIOp::create(b, loc, operands.end, operands.begin),
-              groupSize),
-          groupSize));
   Value blockRows = k.index(kActivationBlockRows);
   auto blocks = scf::ForOp::create(b, loc, c0, rowsN, blockRows);
   OpBuilder bb = OpBuilder::atBlockBegin(blocks.getBody());
   nBegin = blocks.getInductionVar();
   nEnd = arith::MinUIOp::create(
       bb, loc, arith::AddIOp::create(bb, loc, nBegin, blockRows), rowsN);
-  auto groups =
-      scf::ForOp::create(bb, loc, operands.begin, groupedEnd, groupSize);
-  {
-    OpBuilder rb = OpBuilder::atBlockBegin(groups.getBody());
-    emitRows(rb, groups.getInductionVar(), rowGroup);
-  }
-  auto single = scf::ForOp::create(bb, loc, groupedEnd, operands.end, c1);
-  {
-    OpBuilder rb = OpBuilder::atBlockBegin(single.getBody());
-    emitRows(rb, single.getInductionVar(), 1);
-  }
+  emitTiledLoop(bb, loc, operands.begin, operands.end, rowGroup,
+                [&](OpBuilder &rb, Value i, int64_t count) {
+                  emitRows(rb, i, count);
+                });
   memref::DeallocOp::create(b, loc, xq);
   memref::DeallocOp::create(b, loc, laneScale);
   memref::DeallocOp::create(b, loc, laneCorrection);

@@ -5,6 +5,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -114,4 +115,29 @@ KernelOperands quant::cpu::beginKernelBody(OpBuilder &builder,
   k.end = arith::IndexCastOp::create(builder, loc, builder.getIndexType(),
                                      entry->getArgument(2));
   return k;
+}
+
+void quant::cpu::emitTiledLoop(
+    OpBuilder &b, Location loc, Value begin, Value end, int64_t tile,
+    function_ref<void(OpBuilder &, Value, int64_t)> body) {
+  Value step = arith::ConstantIndexOp::create(b, loc, tile);
+  Value fullEnd = arith::AddIOp::create(
+      b, loc, begin,
+      arith::MulIOp::create(
+          b, loc,
+          arith::DivUIOp::create(b, loc,
+                                 arith::SubIOp::create(b, loc, end, begin),
+                                 step),
+          step));
+  auto tiles = scf::ForOp::create(b, loc, begin, fullEnd, step);
+  {
+    OpBuilder tb = OpBuilder::atBlockBegin(tiles.getBody());
+    body(tb, tiles.getInductionVar(), tile);
+  }
+  auto rest = scf::ForOp::create(b, loc, fullEnd, end,
+                                 arith::ConstantIndexOp::create(b, loc, 1));
+  {
+    OpBuilder tb = OpBuilder::atBlockBegin(rest.getBody());
+    body(tb, rest.getInductionVar(), 1);
+  }
 }

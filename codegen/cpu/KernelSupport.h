@@ -27,6 +27,13 @@ KernelOperands beginKernelBody(mlir::OpBuilder &builder,
                                mlir::func::FuncOp kernel,
                                const MatmulKernelSpec &spec);
 
+/// Emits loops over [begin, end) in tiles of `tile` iterations, then the
+/// remainder one at a time; `body(builder, first, count)` emits one tile.
+void emitTiledLoop(
+    mlir::OpBuilder &builder, mlir::Location loc, mlir::Value begin,
+    mlir::Value end, int64_t tile,
+    llvm::function_ref<void(mlir::OpBuilder &, mlir::Value, int64_t)> body);
+
 /// The attribute a kernel declaration carries to describe its body.
 constexpr llvm::StringLiteral kMatmulKernelAttr = "qt.matmul_kernel";
 

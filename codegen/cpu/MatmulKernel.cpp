@@ -210,24 +210,10 @@ void quant::cpu::buildMatmulKernel(OpBuilder &builder, func::FuncOp kernel,
     };
 
     // Full tiles of the block's activation rows, then the rest one by one.
-    Value tile = arith::ConstantIndexOp::create(rb, loc, spec.rowTile);
-    Value fullRows = arith::AddIOp::create(
-        rb, loc, nBegin,
-        arith::MulIOp::create(
-            rb, loc,
-            arith::DivUIOp::create(
-                rb, loc, arith::SubIOp::create(rb, loc, nEnd, nBegin), tile),
-            tile));
-    auto tiles = scf::ForOp::create(rb, loc, nBegin, fullRows, tile);
-    {
-      OpBuilder tb = OpBuilder::atBlockBegin(tiles.getBody());
-      emitTile(tb, tiles.getInductionVar(), spec.rowTile);
-    }
-    auto rest = scf::ForOp::create(rb, loc, fullRows, nEnd, c1);
-    {
-      OpBuilder tb = OpBuilder::atBlockBegin(rest.getBody());
-      emitTile(tb, rest.getInductionVar(), 1);
-    }
+    emitTiledLoop(rb, loc, nBegin, nEnd, spec.rowTile,
+                  [&](OpBuilder &tb, Value n0, int64_t count) {
+                    emitTile(tb, n0, count);
+                  });
   }
   func::ReturnOp::create(b, loc);
 }
