@@ -8,6 +8,9 @@
 
 #include "Tool.h"
 
+#include "quant/runtime/Npy.h"
+
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -86,30 +89,6 @@ private:
   bool opened_ = false, committed_ = false;
 };
 
-/// The .npy v1.0 header for a little-endian float32 C-order array.
-std::string npyHeader(const std::vector<uint64_t> &shape) {
-  std::string dims;
-  for (uint64_t d : shape)
-    dims += ::fmt::format("{}, ", d);
-  if (shape.size() > 1)
-    dims.resize(dims.size() - 2); // "(3, 4)"; a 1-D shape keeps "(3,)".
-  else if (shape.size() == 1)
-    dims.resize(dims.size() - 1);
-  std::string dict = ::fmt::format(
-      "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}), }}", dims);
-  // Magic (6) + version (2) + length (2) + dict + padding + '\n', a multiple
-  // of 64 bytes.
-  size_t total = 10 + dict.size() + 1;
-  dict.append((64 - total % 64) % 64, ' ');
-  dict += '\n';
-  std::string header = "\x93NUMPY";
-  header += '\x01';
-  header += '\x00';
-  uint16_t len = static_cast<uint16_t>(dict.size());
-  header += static_cast<char>(len & 0xFF);
-  header += static_cast<char>(len >> 8);
-  return header + dict;
-}
 } // namespace
 
 int runDump(const std::vector<std::string> &argv) {
@@ -147,7 +126,8 @@ int runDump(const std::vector<std::string> &argv) {
   AtomicOutput out(outPath);
   if (std::string e = out.open(); !e.empty())
     return reportError(e);
-  std::string header = npyHeader(shape);
+  std::string header = rt::formatNpyHeader(
+      rt::NpyDType::F32, std::vector<int64_t>(shape.begin(), shape.end()));
   if (std::string e = out.write(header.data(), header.size()); !e.empty())
     return reportError(e);
 
