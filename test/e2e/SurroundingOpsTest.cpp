@@ -74,6 +74,7 @@
 #include "Int8Reference.h"
 #include "MatmulProgram.h"
 #include "Reference.h"
+#include "TrackedError.h"
 
 #include "quant/formats/Codec.h"
 #include "quant/formats/Format.h"
@@ -109,14 +110,6 @@ const float kEps = 1e-5f;
 const float kGeluCubic = 0.044715f;
 const float kGeluScale = float(0.79788456080286535588); // sqrt(2 / pi)
 
-/// The relative error of expf, tanhf and sincosf (and of exp, tanh, sin and
-/// cos in double), in units of u, counted as that many roundings: glibc
-/// documents at most 2 ulps for each on x86-64, and 2 ulps of y are at most
-/// 4 u |y|. Measured exhaustively on glibc 2.36 (Debian 12) over the
-/// arguments this test produces: expf 1.0 u, sincosf 1.07 u (|x| <= 64),
-/// tanhf 2.84 u (|x| <= 10; that is 2.19 ulps at its worst, more than the
-/// documented 2 ulps, but where the result is not just above a power of two).
-constexpr int kLibmRoundings = 4;
 /// softmax's input scale, 1/sqrt(head dim) as for attention scores: y4
 /// reaches about 10 (silu * gelu grows as x^2), which would make softmax
 /// one-hot, a weak check.
@@ -634,98 +627,6 @@ const OpsRun &opsRun(const OpsParam &param) {
   if (found == runs.end())
     found = runs.emplace(param.strategy, buildAndRun(param)).first;
   return found->second;
-}
-
-//===----------------------------------------------------------------------===//
-// Running error analysis
-//===----------------------------------------------------------------------===//
-
-/// A quantity the program computes in float32 and the reference in double:
-/// `value` is the reference's result, `error` bounds |float - value|.
-struct Tracked {
-  double value = 0;
-  double error = 0;
-};
-
-/// A float the program reads as it is (an input, or an earlier output).
-Tracked exact(float value) { return {double(value), 0}; }
-
-/// The result `value` of an operation whose operands' errors move it by at
-/// most `propagated`, rounded with a relative error of at most
-/// gamma_roundings in float (of a result of magnitude at most |value| +
-/// propagated) and in double (counted twice for second-order terms), with
-/// gradual underflow adding at most 2^-150 per float rounding.
-Tracked rounded(double value, double propagated, int roundings) {
-  double relative = gamma(roundings, kFloatUnitRoundoff) +
-                    2 * gamma(roundings, kDoubleUnitRoundoff);
-  double magnitude = std::fabs(value) + propagated;
-  return {value, propagated + relative * magnitude + roundings * 0x1.0p-150};
-}
-
-Tracked operator+(Tracked a, Tracked b) {
-  return rounded(a.value + b.value, a.error + b.error, 1);
-}
-Tracked operator-(Tracked a, Tracked b) {
-  return rounded(a.value - b.value, a.error + b.error, 1);
-}
-Tracked operator-(Tracked a) { return {-a.value, a.error}; }
-Tracked operator*(Tracked a, Tracked b) {
-  return rounded(a.value * b.value,
-                 std::fabs(a.value) * b.error + std::fabs(b.value) * a.error +
-                     a.error * b.error,
-                 1);
-}
-/// |A/B - a/b| <= (|A - a| + |a/b| |B - b|) / |B|, and |B| >= |b| - e_b.
-Tracked operator/(Tracked a, Tracked b) {
-  double quotient = a.value / b.value;
-  double margin = std::fabs(b.value) - b.error;
-  double propagated = margin > 0
-                          ? (a.error + std::fabs(quotient) * b.error) / margin
-                          : INFINITY;
-  return rounded(quotient, propagated, 1);
-}
-/// math.rsqrt is 1 / sqrt: two roundings; d/dv v^-1/2 = -v^-3/2 / 2 is
-/// largest at the smallest v.
-Tracked rsqrt(Tracked a) {
-  double low = a.value - a.error;
-  double propagated = low > 0 ? 0.5 * std::pow(low, -1.5) * a.error : INFINITY;
-  return rounded(1.0 / std::sqrt(a.value), propagated, 2);
-}
-/// exp' = exp, largest at the largest v.
-Tracked exp(Tracked a) {
-  double propagated = a.error > 0 ? std::exp(a.value + a.error) * a.error : 0.0;
-  return rounded(std::exp(a.value), propagated, kLibmRoundings);
-}
-/// tanh' = sech^2, largest where |v| is smallest.
-Tracked tanh(Tracked a) {
-  double low = std::max(std::fabs(a.value) - a.error, 0.0);
-  double sech = 1.0 / std::cosh(low);
-  return rounded(std::tanh(a.value), sech * sech * a.error, kLibmRoundings);
-}
-Tracked sin(Tracked a) {
-  return rounded(std::sin(a.value), a.error, kLibmRoundings);
-}
-Tracked cos(Tracked a) {
-  return rounded(std::cos(a.value), a.error, kLibmRoundings);
-}
-/// max is exact: |max(A, B) - max(a, b)| <= max(|A - a|, |B - b|).
-Tracked maximum(Tracked a, Tracked b) {
-  return {std::max(a.value, b.value), std::max(a.error, b.error)};
-}
-/// A sum of n terms in any order: within gamma_n sum |T_k| of the exact sum
-/// of the float terms T_k (Higham eq. 3.5), which is within sum e_k of the
-/// sum of the reference terms.
-Tracked sum(const std::vector<Tracked> &terms) {
-  int n = int(terms.size());
-  double value = 0, propagated = 0, magnitude = 0;
-  for (const Tracked &t : terms) {
-    value += t.value;
-    propagated += t.error;
-    magnitude += std::fabs(t.value) + t.error;
-  }
-  double relative =
-      gamma(n, kFloatUnitRoundoff) + 2 * gamma(n, kDoubleUnitRoundoff);
-  return {value, propagated + relative * magnitude + n * 0x1.0p-150};
 }
 
 Reference toReference(const std::vector<Tracked> &values) {
