@@ -13,6 +13,7 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 #include <mutex>
 
@@ -42,8 +43,15 @@ static std::string hostFeatures() {
   return features;
 }
 
+bool quant::cpu::isKnownCpu(const std::string &cpu) {
+  return cpu == "host" ||
+         llvm::X86::parseArchX86(cpu, /*Only64Bit=*/true) != llvm::X86::CK_None;
+}
+
 bool quant::cpu::cpuHasFeature(const std::string &cpu,
                                const std::string &feature) {
+  if (!isKnownCpu(cpu))
+    return false;
   if (cpu == "host") {
     auto features = llvm::sys::getHostCPUFeatures();
     auto it = features.find(feature);
@@ -72,6 +80,10 @@ std::string quant::cpu::emitMachineCode(ModuleOp module,
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return "no target for " + triple.str() + ": " + error;
+  if (!isKnownCpu(options.cpu))
+    return "unknown CPU '" + options.cpu +
+           "' (try x86-64, x86-64-v2, x86-64-v3, x86-64-v4, skylake-avx512, "
+           "cascadelake)";
   bool host = options.cpu == "host";
   std::string cpu = host ? hostCpuName() : options.cpu;
   std::string features = host ? hostFeatures() : "";
@@ -84,9 +96,6 @@ std::string quant::cpu::emitMachineCode(ModuleOp module,
       std::nullopt, level));
   if (!machine)
     return "cannot create a target machine for CPU '" + cpu + "'";
-  if (!host && !machine->getMCSubtargetInfo()->isCPUStringValid(cpu))
-    return "unknown CPU '" + cpu + "' (try x86-64, x86-64-v2, x86-64-v3, "
-           "x86-64-v4, skylake-avx512, cascadelake)";
 
   llvm::LLVMContext context;
   std::unique_ptr<llvm::Module> llvmModule =

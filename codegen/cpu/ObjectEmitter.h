@@ -27,6 +27,9 @@ std::string emitMachineCode(mlir::ModuleOp module, const TargetOptions &target,
 /// The CPU name `host` resolves to on this machine.
 std::string hostCpuName();
 
+/// True when `cpu` is `host` or an x86-64 CPU name LLVM knows.
+bool isKnownCpu(const std::string &cpu);
+
 /// True when `cpu` (a CPU name or `host`) has the LLVM target feature
 /// `feature` (e.g. "avx512vnni").
 bool cpuHasFeature(const std::string &cpu, const std::string &feature);

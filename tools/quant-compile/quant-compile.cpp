@@ -203,6 +203,10 @@ int main(int argc, char **argv) {
       matmulStrategy != "int8")
     return fail("unknown --matmul-strategy '" + matmulStrategy +
                 "' (expected auto, float or int8)");
+  if (!quant::cpu::isKnownCpu(cpu))
+    return fail("unknown CPU '" + cpu +
+                "' (try x86-64, x86-64-v2, x86-64-v3, x86-64-v4, "
+                "skylake-avx512, cascadelake)");
   if (optLevel > 3)
     return fail("optimization level must be 0 to 3");
   if (outputFile.empty()) {
