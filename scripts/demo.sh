@@ -15,6 +15,7 @@ mkdir -p "$out"
 echo "== quant-compile: an MLP whose Q4_0 weights live in a GGUF file -> one executable"
 "$bin/quant-compile" "$root/docs/examples/mlp.mlir" -o "$out/mlp"
 echo "   $out/mlp: $(stat -c %s "$out/mlp") bytes; links only: $(ldd "$out/mlp" | awk '{print $1}' | grep -v vdso | tr '\n' ' ')"
+"$out/mlp" --input "$root/docs/examples/mlp-input.npy"
 "$out/mlp" --input "$root/docs/examples/mlp-input.npy" --output "$out/mlp-output.npy"
 "$out/mlp" --input "$root/docs/examples/mlp-input.npy" --bench 100
 
@@ -22,7 +23,7 @@ echo "== quant-opt: a Q4_0 weight and its dequantization expanded to vector code
 "$bin/quant-opt" "$root/docs/examples/dequant.mlir" --qt-dequant-pipeline \
   -o "$out/dequant.expanded.mlir"
 grep -c "vector.shuffle" "$out/dequant.expanded.mlir" |
-  xargs -I{} echo "   wrote $out/dequant.expanded.mlir ({} vector.shuffle ops, no float copy of the weight)"
+  xargs -I{} echo "   wrote $out/dequant.expanded.mlir ({} vector.shuffle ops decode the blocks)"
 
 echo "== quant-gguf: quantize an example F32 GGUF file to Q4_0 and Q4_K"
 "$bin/quant-gguf" make-example "$out/example-f32.gguf"
