@@ -51,6 +51,8 @@ public:
     } else {
       elementsPerStep = format.blockSize;
       steps = spec.reductionSize / elementsPerStep;
+      if (format.layout == fmt::Layout::Generic)
+        headerSplit = int64_t(format.scaleBytes() + format.offsetBytes());
     }
   }
 
@@ -64,9 +66,26 @@ public:
     SmallVector<Value> indices(row.begin(), row.end());
     if (!chunked) {
       indices.append({step, zero});
-      Value bytes = vector::LoadOp::create(
-          b, loc, VectorType::get({blockBytes}, b.getI8Type()), weights,
-          indices);
+      Value bytes;
+      if (headerSplit > 0) {
+        // Header and codes loaded separately, then joined: odd-sized blocks
+        // (18 or 17 bytes) reach the code extraction as one load of codes.
+        Value head = vector::LoadOp::create(
+            b, loc, VectorType::get({headerSplit}, b.getI8Type()), weights,
+            indices);
+        indices.back() = arith::ConstantIndexOp::create(b, loc, headerSplit);
+        Value codes = vector::LoadOp::create(
+            b, loc, VectorType::get({blockBytes - headerSplit}, b.getI8Type()),
+            weights, indices);
+        SmallVector<int64_t> join(blockBytes);
+        for (int64_t i = 0; i < blockBytes; ++i)
+          join[i] = i;
+        bytes = vector::ShuffleOp::create(b, loc, head, codes, join);
+      } else {
+        bytes = vector::LoadOp::create(
+            b, loc, VectorType::get({blockBytes}, b.getI8Type()), weights,
+            indices);
+      }
       return spec.format.emitDequantizeBlock(b, loc, bytes,
                                              unsigned(spec.reductionSize));
     }
@@ -96,6 +115,8 @@ private:
   Value weights;
   bool chunked = false;
   int64_t blockBytes = 0, headerBytes = 0, chunkCodeBytes = 0;
+  /// Bytes before the codes of a generic block (0: load blocks whole).
+  int64_t headerSplit = 0;
   int64_t elementsPerStep = 0, steps = 0;
   fmt::FormatSpec chunkSpec;
 };

@@ -16,8 +16,10 @@
 // CHECK: builtin.unrealized_conversion_cast {{.*}} to memref<8x2x18xi8>
 // CHECK: builtin.unrealized_conversion_cast {{.*}} to memref<3x8xf32>
 // CHECK: scf.for
-// CHECK: vector.load {{.*}} : memref<8x2x18xi8>, vector<18xi8>
-// CHECK: vector.shuffle
+// A block's 2-byte scale and 16 code bytes are loaded separately and joined.
+// CHECK: vector.load {{.*}} : memref<8x2x18xi8>, vector<2xi8>
+// CHECK: vector.load {{.*}} : memref<8x2x18xi8>, vector<16xi8>
+// CHECK: vector.shuffle {{.*}} : vector<2xi8>, vector<16xi8>
 // CHECK-COUNT-8: vector.fma {{.*}} : vector<16xf32>
 // CHECK: scf.yield
 // CHECK-COUNT-4: vector.reduction <add>
