@@ -142,7 +142,7 @@ public:
     }
     // One block of a multiple of 64 codes, cut into chunks.
     qt::IntegerBlock block =
-        qt::emitIntegerBlock(b, loc, format, load(step, zero, blockBytes));
+        qt::emitIntegerBlock(b, loc, format, loadBlock(step));
     for (int64_t c = 0; c < format.blockSize / kChunk; ++c) {
       Value codes = vector::ExtractStridedSliceOp::create(
           b, loc, block.codes, ArrayRef<int64_t>{c * kChunk},
