@@ -41,7 +41,7 @@ Type QuantTensorType::parse(AsmParser &parser) {
   }
   unsigned axis = shape.empty() ? 0 : unsigned(shape.size() - 1);
   if (succeeded(parser.parseOptionalComma())) {
-    int64_t value;
+    int64_t value = 0;
     if (parser.parseKeyword("axis") || parser.parseEqual() ||
         parser.parseInteger(value))
       return {};

@@ -75,22 +75,24 @@ cl::opt<std::string> matmulStrategy(
 cl::opt<bool> quiet("quiet", cl::desc("No progress output"), cl::init(false),
                     cl::cat(category));
 
-/// Prints `[step/total] what` with the elapsed time of the previous step.
+/// Prints `[step/total] what (elapsed since the start)` on stderr.
 class Progress {
 public:
   explicit Progress(int total) : total(total) {}
   void step(llvm::StringRef what) {
     if (quiet)
       return;
-    auto now = std::chrono::steady_clock::now();
+    double elapsed = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
     llvm::errs() << llvm::format("[%d/%d] ", ++current, total) << what
-                 << "\n";
-    last = now;
+                 << llvm::format(" (%.1f s)", elapsed) << "\n";
   }
 
 private:
   int total, current = 0;
-  std::chrono::steady_clock::time_point last = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point start =
+      std::chrono::steady_clock::now();
 };
 
 int fail(const llvm::Twine &message) {
@@ -285,7 +287,7 @@ int main(int argc, char **argv) {
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("quant-compile", workDir))
     return fail("cannot create a temporary directory: " + ec.message());
-  auto cleanup = llvm::make_scope_exit(
+  llvm::scope_exit cleanup(
       [&] { llvm::sys::fs::remove_directories(workDir); });
   llvm::SmallString<128> objectPath(workDir), sourcePath(workDir);
   llvm::sys::path::append(objectPath, "program.o");

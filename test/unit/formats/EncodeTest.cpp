@@ -207,8 +207,9 @@ TEST(Encode, AllZeroBlocksDecodeToZero) {
       for (size_t k = 0; k < s.scaleBytes(); ++k)
         EXPECT_EQ(q[k] & (k + 1 == s.scaleBytes() ? 0x7F : 0xFF), 0) << s.name;
     }
-    if (s.scaleType == ScaleType::E8M0)
+    if (s.scaleType == ScaleType::E8M0) {
       EXPECT_EQ(q[0], 0) << s.name; // Smallest scale e = 0.
+    }
   }
 }
 
@@ -329,8 +330,9 @@ TEST(Encode, InfinitiesSaturateToTheLargestValueOfTheirSign) {
     // Finite elements keep their bound (Inf excluded from the scale).
     const double bound = blockErrorBound(s, x.data(), n);
     for (size_t i = 0; i < n; ++i)
-      if (std::isfinite(x[i]))
+      if (std::isfinite(x[i])) {
         EXPECT_LE(std::fabs(double(x[i]) - y[i]), bound) << s.name;
+      }
   }
   // Q4_0 with block maximum 1: d = -0.125, +Inf -> code 0 -> 1.0,
   // -Inf -> code 15 -> -0.875.

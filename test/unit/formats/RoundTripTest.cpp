@@ -155,8 +155,9 @@ TEST(RoundTrip, NamedGenericBoundsMatchClosedForms) {
     const FormatSpec &s = *lookupNamedFormat(c.name);
     const size_t block = s.blockSize ? s.blockSize : 64;
     for (auto [amax, bound] : checkRoundTrips(s, block, 200, seed++))
-      if (amax >= 0.1 && amax <= 1e3)
+      if (amax >= 0.1 && amax <= 1e3) {
         EXPECT_LE(bound, c.factor * amax) << amax;
+      }
   }
 }
 
@@ -242,9 +243,10 @@ TEST(RoundTrip, InlineBoundsAreTight) {
   s.offset = OffsetKind::ZeroPoint;
   const double rel = std::ldexp(1.0, -11);
   for (auto [amax, bound] : checkRoundTrips(s, 64, 200, 5))
-    if (amax >= 1e-3 && amax <= 1e3)
+    if (amax >= 1e-3 && amax <= 1e3) {
       EXPECT_LE(bound, (0.5 + 14 * rel + std::ldexp(1.0, -8)) * 2 * amax / 7 *
                            (1 + rel));
+    }
   // 1-bit signed {-1, 0}: d = max / -1 maps the maximum exactly; elements of
   // the other sign are up to amax from 0 and elements between up to amax/2:
   // bound <= amax (1 + 2^-8).
