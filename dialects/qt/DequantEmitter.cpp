@@ -16,6 +16,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <cmath>
+#include <vector>
 
 using namespace mlir;
 using namespace quant;
@@ -103,17 +104,28 @@ public:
   /// Decodes minifloat codes held in i32 lanes to f32 lanes.
   Value decodeMiniFloat(Value codes, fmt::MiniFloat type);
 
-  /// Looks codes (i32 lanes) up in `table`.
+  /// Looks codes (i32 lanes) up in `table` with a tree of selects on the
+  /// code's bits, lowest bit first: 2^bits - 1 selects and one compare per
+  /// bit.
   Value lookup(Value codes, ArrayRef<float> table) {
     int64_t lanes = cast<VectorType>(codes.getType()).getNumElements();
-    Value result = splatF32(lanes, table[0]);
-    for (size_t k = 1; k < table.size(); ++k) {
-      Value hit = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, codes,
-                                        splatI32(lanes, int32_t(k)));
-      result = arith::SelectOp::create(b, loc, hit, splatF32(lanes, table[k]),
-                                       result);
+    std::vector<Value> level;
+    for (float value : table)
+      level.push_back(splatF32(lanes, value));
+    for (int32_t bit = 0; level.size() > 1; ++bit) {
+      Value shifted =
+          arith::ShRUIOp::create(b, loc, codes, splatI32(lanes, bit));
+      Value isSet = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ne,
+          arith::AndIOp::create(b, loc, shifted, splatI32(lanes, 1)),
+          splatI32(lanes, 0));
+      std::vector<Value> next;
+      for (size_t i = 0; i + 1 < level.size(); i += 2)
+        next.push_back(
+            arith::SelectOp::create(b, loc, isSet, level[i + 1], level[i]));
+      level = std::move(next);
     }
-    return result;
+    return level.front();
   }
 
   Value splat(Value scalar, int64_t lanes) {
