@@ -6,7 +6,7 @@ set -euo pipefail
 
 PACKAGES=(
   cmake ninja-build g++ ccache python3
-  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+  llvm-22 llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
   libfmt-dev googletest libgtest-dev
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers spirv-tools
   libopenblas-dev
