@@ -3,11 +3,11 @@
 #include "KernelLibrary.h"
 
 #include "codegen/cpu/Passes.h"
+#include "codegen/cpu/SystemLinker.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <dlfcn.h>
@@ -51,16 +51,11 @@ std::string KernelLibrary::load(ModuleOp module,
     if (!error.empty())
       return error;
   }
-  auto compiler = llvm::sys::findProgramByName("c++");
-  if (!compiler)
-    return "no C++ compiler ('c++') on PATH";
-  std::string runtime = runtimeDir + "/libQuantRuntime.a";
-  llvm::SmallVector<llvm::StringRef> args = {
-      *compiler, "-shared", "-o", library, object, runtime, "-lpthread"};
-  std::string message;
-  if (llvm::sys::ExecuteAndWait(*compiler, args, std::nullopt, {}, 0, 0,
-                                &message) != 0)
-    return "linking the benchmark library failed " + message;
+  if (std::string error = cpu::runSystemCompiler(
+          {"-shared", "-o", library, object,
+           runtimeDir + "/libQuantRuntime.a", "-lpthread"});
+      !error.empty())
+    return error;
   handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return std::string("dlopen: ") + dlerror();

@@ -20,6 +20,7 @@
 #include "KernelLibrary.h"
 
 #include "codegen/cpu/Passes.h"
+#include "codegen/cpu/SystemLinker.h"
 #include "dialects/qt/QtOps.h"
 #include "quant/formats/Codec.h"
 #include "quant/formats/Format.h"
@@ -29,8 +30,6 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/StringExtras.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 
 #include <cblas.h>
 
@@ -267,16 +266,6 @@ OwningOpRef<ModuleOp> buildProgram(MLIRContext &context,
   return module;
 }
 
-std::string runtimeDirectory(const char *argv0) {
-  if (const char *path = std::getenv("QUANT_RUNTIME_DIR"))
-    return path;
-  std::string self = llvm::sys::fs::getMainExecutable(
-      argv0, reinterpret_cast<void *>(&runtimeDirectory));
-  llvm::SmallString<256> path(
-      llvm::sys::path::parent_path(llvm::sys::path::parent_path(self)));
-  llvm::sys::path::append(path, "lib");
-  return std::string(path);
-}
 
 } // namespace
 
@@ -302,7 +291,7 @@ int main(int argc, char **argv) {
 
   cpu::TargetOptions target;
   target.cpu = options.cpu;
-  std::string runtimeDir = runtimeDirectory(argv[0]);
+  std::string runtimeDir = cpu::runtimeDirectory(argv[0]);
 
   for (const std::string &text : options.formats) {
     FormatChoice choice = resolveFormat(context, text);

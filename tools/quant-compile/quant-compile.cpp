@@ -10,6 +10,7 @@
 
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Passes.h"
+#include "codegen/cpu/SystemLinker.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/AsmState.h"
@@ -23,7 +24,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
@@ -124,19 +124,6 @@ func::FuncOp findEntry(ModuleOp module, std::string &error) {
   if (!found)
     error = "no public function to compile in " + inputFile;
   return found;
-}
-
-/// The directory of the runtime libraries: build/lib next to this tool's
-/// bin/, or $QUANT_RUNTIME_DIR.
-std::string runtimeDirectory(const char *argv0) {
-  if (const char *path = std::getenv("QUANT_RUNTIME_DIR"))
-    return path;
-  std::string self = llvm::sys::fs::getMainExecutable(
-      argv0, reinterpret_cast<void *>(&runtimeDirectory));
-  llvm::SmallString<256> path(llvm::sys::path::parent_path(
-      llvm::sys::path::parent_path(self)));
-  llvm::sys::path::append(path, "lib");
-  return std::string(path);
 }
 
 /// The include directory holding quant/runtime/Runtime.h.
@@ -307,26 +294,20 @@ int main(int argc, char **argv) {
     return fail(sourcePath + ": " + error);
 
   progress.step("linking " + outputFile);
-  std::string runtimeDir = runtimeDirectory(argv[0]);
+  std::string runtimeDir = quant::cpu::runtimeDirectory(argv[0]);
   std::string runtime = runtimeDir + "/libQuantRuntime.a";
   std::string runtimeMain = runtimeDir + "/libQuantRuntimeMain.a";
   if (!llvm::sys::fs::exists(runtime) || !llvm::sys::fs::exists(runtimeMain))
     return fail("runtime libraries not found in " + runtimeDir +
                 " (set QUANT_RUNTIME_DIR)");
-  auto compiler = llvm::sys::findProgramByName("c++");
-  if (!compiler)
-    return fail("no C++ compiler ('c++') on PATH to link the executable");
   std::string temporary = outputFile + ".tmp";
-  std::string include = "-I" + runtimeIncludeDir();
-  llvm::SmallVector<llvm::StringRef> linkArgs = {
-      *compiler, "-O2",     include, sourcePath, objectPath, runtimeMain,
-      runtime,   "-lpthread", "-lm", "-o",     temporary};
-  std::string message;
-  int status = llvm::sys::ExecuteAndWait(*compiler, linkArgs, std::nullopt, {}, 0,
-                                         0, &message);
-  if (status != 0) {
+  std::string linkError = quant::cpu::runSystemCompiler(
+      {"-O2", "-I" + runtimeIncludeDir(), std::string(sourcePath),
+       std::string(objectPath), runtimeMain, runtime, "-lpthread", "-lm", "-o",
+       temporary});
+  if (!linkError.empty()) {
     llvm::sys::fs::remove(temporary);
-    return fail("linking failed" + (message.empty() ? "" : ": " + message));
+    return fail(linkError);
   }
   if (std::error_code ec = llvm::sys::fs::rename(temporary, outputFile)) {
     llvm::sys::fs::remove(temporary);
