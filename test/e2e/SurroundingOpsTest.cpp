@@ -73,6 +73,7 @@
 #include "E2EUtil.h"
 #include "Int8Reference.h"
 #include "MatmulProgram.h"
+#include "Expectations.h"
 #include "Reference.h"
 #include "TrackedError.h"
 
@@ -799,14 +800,7 @@ const OpsRun *SurroundingOps::runFor(Stage stage) {
 void SurroundingOps::expectWithinBounds(const std::vector<float> &output,
                                         const std::vector<Tracked> &expected) {
   ASSERT_EQ(output.size(), expected.size());
-  Comparison comparison = compareToReference(output, toReference(expected));
-  RecordProperty("worst_error_over_bound",
-                 std::to_string(comparison.worstRatio));
-  EXPECT_EQ(comparison.violations, 0u)
-      << comparison.violations << " of " << output.size()
-      << " elements outside the bound (worst |diff|/bound "
-      << comparison.worstRatio << "):\n"
-      << comparison.report;
+  expectWithinReference(output, toReference(expected));
 }
 
 void SurroundingOps::expectOutsideBounds(const std::vector<float> &output,
