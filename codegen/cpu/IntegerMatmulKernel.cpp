@@ -86,39 +86,21 @@ public:
   /// Decodes step `step` of weight row `row` into 64-code chunks.
   SmallVector<Chunk> decodeStep(ValueRange row, Value step, Value w) {
     SmallVector<Chunk> chunks;
-    SmallVector<Value> indices(row.begin(), row.end());
     Value zero = index(0);
-    auto load = [&](Value blockIndex, Value byteOffset, int64_t bytes) {
-      SmallVector<Value> at = indices;
-      at.append({blockIndex, byteOffset});
-      return vector::LoadOp::create(b, loc, vec(bytes, b.getI8Type()), w, at);
-    };
-    // A whole block as its header and its codes loaded separately and joined:
-    // odd-sized blocks (18 bytes for Q4_0) then reach the code extraction as
-    // one aligned-size load of the codes.
+    int64_t header = int64_t(format.scaleBytes() + format.offsetBytes());
     auto loadBlock = [&](Value blockIndex) -> Value {
-      int64_t header = int64_t(format.scaleBytes() + format.offsetBytes());
-      Value head = load(blockIndex, zero, header);
-      Value codes = load(blockIndex, index(header), blockBytes - header);
-      SmallVector<int64_t> join(blockBytes);
-      for (int64_t i = 0; i < blockBytes; ++i)
-        join[i] = i;
-      return vector::ShuffleOp::create(b, loc, head, codes, join);
+      return loadHeaderAndCodes(b, loc, w, row, blockIndex, header,
+                                index(header), blockBytes - header);
     };
     if (perRow) {
       // The row header joined with this step's 64 codes, decoded as a
       // 64-element block of the same format.
-      int64_t header = int64_t(format.scaleBytes() + format.offsetBytes());
       int64_t codeBytes = kChunk * format.bits / 8;
-      Value headerBytes = load(zero, zero, header);
       Value offset = arith::AddIOp::create(
           b, loc, index(header),
           arith::MulIOp::create(b, loc, step, index(codeBytes)));
-      Value codes = load(zero, offset, codeBytes);
-      SmallVector<int64_t> join(header + codeBytes);
-      for (int64_t i = 0; i < int64_t(join.size()); ++i)
-        join[i] = i;
-      Value bytes = vector::ShuffleOp::create(b, loc, headerBytes, codes, join);
+      Value bytes = loadHeaderAndCodes(b, loc, w, row, zero, header, offset,
+                                       codeBytes);
       fmt::FormatSpec chunkSpec = format;
       chunkSpec.blockSize = kChunk;
       qt::IntegerBlock block = qt::emitIntegerBlock(b, loc, chunkSpec, bytes);
@@ -133,10 +115,7 @@ public:
           qt::emitIntegerBlock(b, loc, format, loadBlock(first));
       qt::IntegerBlock c =
           qt::emitIntegerBlock(b, loc, format, loadBlock(second));
-      SmallVector<int64_t> join(kChunk);
-      for (int64_t i = 0; i < kChunk; ++i)
-        join[i] = i;
-      Value codes = vector::ShuffleOp::create(b, loc, a.codes, c.codes, join);
+      Value codes = concatVectors(b, loc, a.codes, c.codes);
       chunks.push_back(chunkOf(codes, {a, c}));
       return chunks;
     }

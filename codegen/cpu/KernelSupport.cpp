@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -140,4 +141,30 @@ void quant::cpu::emitTiledLoop(
     OpBuilder tb = OpBuilder::atBlockBegin(rest.getBody());
     body(tb, rest.getInductionVar(), 1);
   }
+}
+
+Value quant::cpu::concatVectors(OpBuilder &b, Location loc, Value first,
+                                Value second) {
+  int64_t size = cast<VectorType>(first.getType()).getNumElements() +
+                 cast<VectorType>(second.getType()).getNumElements();
+  SmallVector<int64_t> mask(size);
+  for (int64_t i = 0; i < size; ++i)
+    mask[i] = i;
+  return vector::ShuffleOp::create(b, loc, first, second, mask);
+}
+
+Value quant::cpu::loadHeaderAndCodes(OpBuilder &b, Location loc, Value weights,
+                                     ValueRange row, Value block,
+                                     int64_t headerBytes, Value codeOffset,
+                                     int64_t codeBytes) {
+  auto load = [&](Value offset, int64_t bytes) -> Value {
+    SmallVector<Value> at(row.begin(), row.end());
+    at.append({block, offset});
+    return vector::LoadOp::create(
+        b, loc, VectorType::get({bytes}, b.getI8Type()), weights, at);
+  };
+  if (headerBytes == 0)
+    return load(codeOffset, codeBytes);
+  Value header = load(arith::ConstantIndexOp::create(b, loc, 0), headerBytes);
+  return concatVectors(b, loc, header, load(codeOffset, codeBytes));
 }

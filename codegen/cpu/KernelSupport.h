@@ -34,6 +34,21 @@ void emitTiledLoop(
     mlir::Value end, int64_t tile,
     llvm::function_ref<void(mlir::OpBuilder &, mlir::Value, int64_t)> body);
 
+/// `first` followed by `second` (1-D vectors of one element type).
+mlir::Value concatVectors(mlir::OpBuilder &builder, mlir::Location loc,
+                          mlir::Value first, mlir::Value second);
+
+/// Loads `headerBytes` bytes at [row..., block, 0] of the storage `weights`
+/// and `codeBytes` bytes at [row..., block, codeOffset] as one
+/// `vector<headerBytes + codeBytes x i8>`: a whole block when codeOffset is
+/// headerBytes, or a per-row format's header with a slice of its codes. Two
+/// loads keep odd-sized blocks (18 bytes for Q4_0) from becoming odd-sized
+/// vector loads.
+mlir::Value loadHeaderAndCodes(mlir::OpBuilder &builder, mlir::Location loc,
+                               mlir::Value weights, mlir::ValueRange row,
+                               mlir::Value block, int64_t headerBytes,
+                               mlir::Value codeOffset, int64_t codeBytes);
+
 /// The attribute a kernel declaration carries to describe its body.
 constexpr llvm::StringLiteral kMatmulKernelAttr = "qt.matmul_kernel";
 

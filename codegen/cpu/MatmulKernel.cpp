@@ -63,49 +63,23 @@ public:
   /// without the block and byte dimensions) into `vector<E x f32>`.
   Value decode(OpBuilder &b, Location loc, ValueRange row, Value step) {
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    SmallVector<Value> indices(row.begin(), row.end());
     if (!chunked) {
-      indices.append({step, zero});
-      Value bytes;
-      if (headerSplit > 0) {
-        // Header and codes loaded separately, then joined: odd-sized blocks
-        // (18 or 17 bytes) reach the code extraction as one load of codes.
-        Value head = vector::LoadOp::create(
-            b, loc, VectorType::get({headerSplit}, b.getI8Type()), weights,
-            indices);
-        indices.back() = arith::ConstantIndexOp::create(b, loc, headerSplit);
-        Value codes = vector::LoadOp::create(
-            b, loc, VectorType::get({blockBytes - headerSplit}, b.getI8Type()),
-            weights, indices);
-        SmallVector<int64_t> join(blockBytes);
-        for (int64_t i = 0; i < blockBytes; ++i)
-          join[i] = i;
-        bytes = vector::ShuffleOp::create(b, loc, head, codes, join);
-      } else {
-        bytes = vector::LoadOp::create(
-            b, loc, VectorType::get({blockBytes}, b.getI8Type()), weights,
-            indices);
-      }
+      Value bytes = loadHeaderAndCodes(
+          b, loc, weights, row, step, headerSplit,
+          arith::ConstantIndexOp::create(b, loc, headerSplit),
+          blockBytes - headerSplit);
       return spec.format.emitDequantizeBlock(b, loc, bytes,
                                              unsigned(spec.reductionSize));
     }
-    indices.append({zero, zero});
-    Value header = vector::LoadOp::create(
-        b, loc, VectorType::get({headerBytes}, b.getI8Type()), weights,
-        indices);
+    // The row's header with this step's slice of codes, as a block of
+    // chunkSpec.
     Value offset = arith::AddIOp::create(
         b, loc, arith::ConstantIndexOp::create(b, loc, headerBytes),
         arith::MulIOp::create(
             b, loc, step,
             arith::ConstantIndexOp::create(b, loc, chunkCodeBytes)));
-    indices.back() = offset;
-    Value codes = vector::LoadOp::create(
-        b, loc, VectorType::get({chunkCodeBytes}, b.getI8Type()), weights,
-        indices);
-    SmallVector<int64_t> join(headerBytes + chunkCodeBytes);
-    for (int64_t i = 0; i < int64_t(join.size()); ++i)
-      join[i] = i;
-    Value bytes = vector::ShuffleOp::create(b, loc, header, codes, join);
+    Value bytes = loadHeaderAndCodes(b, loc, weights, row, zero, headerBytes,
+                                     offset, chunkCodeBytes);
     return qt::emitDequantizeBlock(b, loc, chunkSpec, bytes);
   }
 
