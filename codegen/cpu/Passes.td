@@ -65,16 +65,19 @@ def LowerDispatchPass : Pass<"qt-cpu-lower-dispatch", "::mlir::ModuleOp"> {
 }
 
 def EntryPointPass : Pass<"qt-cpu-entry-point", "::mlir::ModuleOp"> {
-  let summary = "Adds the C entry point quant_program_entry(void **buffers)";
+  let summary = "Adds C entry points such as quant_program_entry(void **buffers)";
   let description = [{
-    After bufferization (results turned into output parameters), wraps the
-    program's entry function in `quant_program_entry`, which receives the
-    data pointers of the inputs then the outputs, and renames the entry
-    function so it cannot clash with C symbols.
+    After bufferization (results turned into output parameters), wraps each
+    entry function in a C function `void symbol(void **buffers)`, which
+    receives the data pointers of the inputs then the outputs, and renames
+    the entry function (`__symbol`) so it cannot clash with C symbols.
+    A program has one entry (`main` -> `quant_program_entry` by default); a
+    compiled model has several (e.g. `prefill=quant_model_prefill`).
   }];
   let options = [
     Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
-           "The program's entry function">,
+           "The entry functions, comma-separated, each `name` or "
+           "`name=c_symbol` (default symbol: quant_program_entry)">,
   ];
   let dependentDialects = [
     "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",

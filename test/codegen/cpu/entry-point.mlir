@@ -2,14 +2,14 @@
 
 // The entry function is renamed out of C's way and wrapped by
 // quant_program_entry(void **buffers): inputs, then outputs.
-// CHECK-LABEL: func.func private @__quant_program(%{{.*}}: memref<2x3xf32>, %{{.*}}: memref<2x3xf32>)
+// CHECK-LABEL: func.func private @__quant_program_entry(%{{.*}}: memref<2x3xf32>, %{{.*}}: memref<2x3xf32>)
 // CHECK-LABEL: func.func @quant_program_entry
 // CHECK-SAME: (%[[BUFFERS:.*]]: !llvm.ptr)
 // CHECK: llvm.getelementptr %[[BUFFERS]][0]
 // CHECK: builtin.unrealized_conversion_cast {{.*}} to memref<2x3xf32>
 // CHECK: llvm.getelementptr %[[BUFFERS]][1]
 // CHECK: builtin.unrealized_conversion_cast {{.*}} to memref<2x3xf32>
-// CHECK: call @__quant_program(
+// CHECK: call @__quant_program_entry(
 func.func @main(%x: memref<2x3xf32>, %y: memref<2x3xf32>) {
   memref.copy %x, %y : memref<2x3xf32> to memref<2x3xf32>
   return
@@ -30,3 +30,4 @@ module {
     return
   }
 }
+
