@@ -3,9 +3,13 @@
 // quant-compile prog.mlir -o prog: compiles a program's entry function, its
 // fused quantized kernels and its constant weights into one standalone
 // executable linked with the runtime library.
+// quant-compile model.gguf -o chat: compiles a llama-family model into a
+// text-generation executable (ModelCompiler.cpp).
 //
 //===----------------------------------------------------------------------===//
 
+#include "Driver.h"
+#include "ModelCompiler.h"
 #include "ProgramSignature.h"
 
 #include "codegen/cpu/ObjectEmitter.h"
@@ -31,14 +35,14 @@
 #include <chrono>
 
 using namespace mlir;
+using namespace quant::driver;
 namespace cl = llvm::cl;
 
 namespace {
 
-enum class EmitKind { Mlir, Llvm, Object, Executable };
-
 cl::OptionCategory category("quant-compile options");
-cl::opt<std::string> inputFile(cl::Positional, cl::desc("<program.mlir>"),
+cl::opt<std::string> inputFile(cl::Positional,
+                               cl::desc("<program.mlir | model.gguf>"),
                                cl::Required, cl::cat(category));
 cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                 cl::value_desc("path"), cl::cat(category));
@@ -74,31 +78,19 @@ cl::opt<std::string> matmulStrategy(
     cl::init("auto"), cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No progress output"), cl::init(false),
                     cl::cat(category));
-
-/// Prints `[step/total] what (elapsed since the start)` on stderr.
-class Progress {
-public:
-  explicit Progress(int total) : total(total) {}
-  void step(llvm::StringRef what) {
-    if (quiet)
-      return;
-    double elapsed = std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
-    llvm::errs() << llvm::format("[%d/%d] ", ++current, total) << what
-                 << llvm::format(" (%.1f s)", elapsed) << "\n";
-  }
-
-private:
-  int total, current = 0;
-  std::chrono::steady_clock::time_point start =
-      std::chrono::steady_clock::now();
-};
-
-int fail(const llvm::Twine &message) {
-  llvm::errs() << "quant-compile: error: " << message << "\n";
-  return 1;
-}
+cl::opt<int64_t> contextLength(
+    "context",
+    cl::desc("Models: KV-cache positions (default: the model's context "
+             "length, at most 4096)"),
+    cl::init(0), cl::cat(category));
+cl::opt<int64_t> prefillBatch(
+    "batch", cl::desc("Models: prompt tokens per batched step (default 32)"),
+    cl::init(32), cl::cat(category));
+cl::opt<std::string> weightsMode(
+    "weights",
+    cl::desc("Models: embedded (default: the GGUF inside the executable) or "
+             "external (mapped from the GGUF file at run time)"),
+    cl::init("embedded"), cl::cat(category));
 
 /// The entry function: --entry, else `main`, else the only public function.
 func::FuncOp findEntry(ModuleOp module, std::string &error) {
@@ -126,22 +118,30 @@ func::FuncOp findEntry(ModuleOp module, std::string &error) {
   return found;
 }
 
-/// The include directory holding quant/runtime/Runtime.h.
-std::string runtimeIncludeDir() { return QUANT_RUNTIME_INCLUDE_DIR; }
-
-/// Writes `text` to `path`.
-bool writeFile(llvm::StringRef path, llvm::StringRef text, std::string &error) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec);
-  if (ec) {
-    error = ec.message();
-    return false;
-  }
-  os << text;
-  return true;
-}
-
 } // namespace
+
+/// quant-compile model.gguf: the model path with the parsed options.
+int compileModelFromOptions(const char *argv0) {
+  ModelCompileOptions options;
+  options.inputFile = inputFile;
+  options.outputFile = outputFile;
+  options.emit = emit;
+  options.target.cpu = cpu;
+  options.target.optLevel = optLevel;
+  options.matmulStrategy = matmulStrategy;
+  options.threads = threads;
+  options.contextLength = contextLength;
+  options.prefillBatch = prefillBatch;
+  options.quiet = quiet;
+  options.argv0 = argv0;
+  if (weightsMode != "embedded" && weightsMode != "external")
+    return fail("unknown --weights '" + weightsMode +
+                "' (expected embedded or external)");
+  options.externalWeights = weightsMode == "external";
+  if (contextLength < 0)
+    return fail("--context must be positive");
+  return compileModel(options);
+}
 
 /// Removes `--threads N` / `--threads=N` from the arguments into `threads`.
 bool extractThreads(std::vector<char *> &args) {
@@ -204,7 +204,10 @@ int main(int argc, char **argv) {
     outputFile = "-";
   }
 
-  Progress progress(emit == EmitKind::Executable ? 4 : 3);
+  if (llvm::StringRef(inputFile).ends_with(".gguf"))
+    return compileModelFromOptions(argv[0]);
+
+  Progress progress(emit == EmitKind::Executable ? 4 : 3, quiet);
   DialectRegistry registry;
   quant::cpu::registerCpuDialects(registry);
   MLIRContext context(registry);
@@ -242,53 +245,27 @@ int main(int argc, char **argv) {
   if (failed(pm.run(*module)))
     return fail("lowering " + inputFile + " failed (see the diagnostics above)");
 
-  if (emit == EmitKind::Mlir) {
-    auto out = openOutputFile(outputFile, &error);
-    if (!out)
-      return fail(error);
-    module->print(out->os());
-    out->keep();
-    return 0;
-  }
-
   quant::cpu::TargetOptions targetOptions;
   targetOptions.cpu = cpu;
   targetOptions.optLevel = optLevel;
-  progress.step("generating code for " +
-                (cpu == "host" ? quant::cpu::hostCpuName() : cpu.getValue()));
+  if (emit != EmitKind::Mlir)
+    progress.step("generating code for " +
+                  (cpu == "host" ? quant::cpu::hostCpuName() : cpu.getValue()));
   if (emit != EmitKind::Executable) {
-    auto out = openOutputFile(outputFile, &error);
-    if (!out)
-      return fail(error);
-    std::string problem = quant::cpu::emitMachineCode(
-        *module, targetOptions, emit == EmitKind::Object, out->os());
-    if (!problem.empty())
-      return fail(problem);
-    out->keep();
-    return 0;
+    error = emitLowered(*module, emit, targetOptions, outputFile);
+    return error.empty() ? 0 : fail(error);
   }
 
   // An executable: object + generated main/signature + runtime, linked by the
-  // system C++ compiler, written under a temporary name and renamed.
-  llvm::SmallString<128> workDir;
-  if (std::error_code ec =
-          llvm::sys::fs::createUniqueDirectory("quant-compile", workDir))
-    return fail("cannot create a temporary directory: " + ec.message());
-  llvm::scope_exit cleanup(
-      [&] { llvm::sys::fs::remove_directories(workDir); });
-  llvm::SmallString<128> objectPath(workDir), sourcePath(workDir);
-  llvm::sys::path::append(objectPath, "program.o");
-  llvm::sys::path::append(sourcePath, "main.cpp");
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream object(objectPath, ec);
-    if (ec)
-      return fail(objectPath + ": " + ec.message());
-    std::string problem =
-        quant::cpu::emitMachineCode(*module, targetOptions, true, object);
-    if (!problem.empty())
-      return fail(problem);
-  }
+  // system C++ compiler.
+  WorkDirectory work(error);
+  if (!error.empty())
+    return fail(error);
+  std::string objectPath = work.file("program.o"),
+              sourcePath = work.file("main.cpp");
+  error = emitLowered(*module, EmitKind::Object, targetOptions, objectPath);
+  if (!error.empty())
+    return fail(error);
   if (!writeFile(sourcePath, quant::signatureSource(signature, threads),
                  error))
     return fail(sourcePath + ": " + error);
@@ -300,18 +277,9 @@ int main(int argc, char **argv) {
   if (!llvm::sys::fs::exists(runtime) || !llvm::sys::fs::exists(runtimeMain))
     return fail("runtime libraries not found in " + runtimeDir +
                 " (set QUANT_RUNTIME_DIR)");
-  std::string temporary = outputFile + ".tmp";
-  std::string linkError = quant::cpu::runSystemCompiler(
-      {"-O2", "-I" + runtimeIncludeDir(), std::string(sourcePath),
-       std::string(objectPath), runtimeMain, runtime, "-lpthread", "-lm", "-o",
-       temporary});
-  if (!linkError.empty()) {
-    llvm::sys::fs::remove(temporary);
-    return fail(linkError);
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(temporary, outputFile)) {
-    llvm::sys::fs::remove(temporary);
-    return fail("cannot write " + outputFile + ": " + ec.message());
-  }
-  return 0;
+  error = linkExecutable({"-O2", "-I" QUANT_RUNTIME_INCLUDE_DIR, sourcePath,
+                          objectPath, runtimeMain, runtime, "-lpthread",
+                          "-lm"},
+                         outputFile);
+  return error.empty() ? 0 : fail(error);
 }

@@ -1,0 +1,170 @@
+//===- LlamaImporter.cpp - a llama-family GGUF model as IR ----------------===//
+
+#include "frontends/gguf/LlamaImporter.h"
+#include "frontends/gguf/LlamaLayers.h"
+
+#include "dialects/qt/QtAttrs.h"
+#include "dialects/qt/QtOps.h"
+#include "dialects/qt/QtTypes.h"
+#include "quant/formats/Format.h"
+#include "quant/gguf/Tensor.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace quant;
+using namespace quant::frontends;
+
+namespace {
+
+/// The names of the weight arguments, in argument order.
+std::vector<std::string> weightNames(const models::LlamaConfig &config) {
+  std::vector<std::string> names;
+  for (uint32_t layer = 0; layer < config.layers; ++layer)
+    for (const char *kind :
+         {"attn_norm", "attn_q", "attn_k", "attn_v", "attn_output",
+          "ffn_norm", "ffn_gate", "ffn_up", "ffn_down"})
+      names.push_back(models::blockTensorName(layer, kind));
+  names.push_back("output_norm.weight");
+  names.push_back(std::string(models::outputTensorName(config)));
+  return names;
+}
+
+/// The argument type of a weight: its storage bytes for block formats, its
+/// elements for plain types (rows first).
+Type argumentType(MLIRContext *context, const gguf::TensorInfo &tensor) {
+  SmallVector<int64_t> shape(tensor.dims.rbegin(), tensor.dims.rend());
+  if (const fmt::FormatSpec *format = gguf::blockFormatOf(tensor.type)) {
+    auto quantized = qt::QuantTensorType::get(
+        context, shape, qt::getFormatAttr(context, *format));
+    return quantized.getStorageTensorType();
+  }
+  Builder b(context);
+  Type element = tensor.type == gguf::kTypeF16    ? b.getF16Type()
+                 : tensor.type == gguf::kTypeBF16 ? b.getBF16Type()
+                                                  : b.getF32Type();
+  return RankedTensorType::get(shape, element);
+}
+
+/// The weight as the layers use it: block formats viewed as qt tensors.
+Value weightValue(OpBuilder &b, Location loc, const gguf::TensorInfo &tensor,
+                  Value argument) {
+  const fmt::FormatSpec *format = gguf::blockFormatOf(tensor.type);
+  if (!format)
+    return argument;
+  SmallVector<int64_t> shape(tensor.dims.rbegin(), tensor.dims.rend());
+  auto type = qt::QuantTensorType::get(
+      b.getContext(), shape, qt::getFormatAttr(b.getContext(), *format));
+  return qt::FromStorageOp::create(b, loc, type, argument);
+}
+
+/// Builds one step function.
+void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
+               const models::LlamaConfig &config,
+               const std::vector<std::string> &names, int64_t contextLength,
+               const LlamaStep &step) {
+  MLIRContext *context = b.getContext();
+  Type f32 = b.getF32Type();
+  int64_t batch = step.batch, kvDim = config.kvDim();
+  auto cacheType =
+      RankedTensorType::get({config.layers, contextLength, kvDim}, f32);
+  SmallVector<Type> inputs{
+      RankedTensorType::get({batch, config.dim}, f32),
+      RankedTensorType::get({1}, b.getI64Type()), cacheType, cacheType};
+  std::vector<const gguf::TensorInfo *> tensors;
+  for (const std::string &name : names) {
+    tensors.push_back(file.findTensor(name));
+    inputs.push_back(argumentType(context, *tensors.back()));
+  }
+  auto logitsType = RankedTensorType::get({batch, config.vocabSize}, f32);
+  auto function = func::FuncOp::create(
+      b, loc, step.name, b.getFunctionType(inputs, {logitsType}));
+  Block *body = function.addEntryBlock();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(body);
+
+  auto weight = [&](size_t index) {
+    return weightValue(b, loc, *tensors[index],
+                       body->getArgument(kLlamaLeadingArguments + index));
+  };
+  LlamaLayers layers(b, loc, config, batch);
+  Value hidden = body->getArgument(0);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value position = arith::IndexCastUIOp::create(
+      b, loc, b.getIndexType(),
+      tensor::ExtractOp::create(b, loc, body->getArgument(1), zero));
+  Value keys = body->getArgument(2), values = body->getArgument(3);
+  Value length = arith::AddIOp::create(
+      b, loc, position, arith::ConstantIndexOp::create(b, loc, batch));
+
+  // Writes rows [B, kvDim] into the cache at (layer, position) and returns
+  // the updated cache and its first `length` rows of the layer.
+  auto appendToCache = [&](Value cache, Value rows, int64_t layer) {
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(layer), position,
+                                      b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    Value updated = tensor::InsertSliceOp::create(
+        b, loc,
+        tensor::ExpandShapeOp::create(
+            b, loc, RankedTensorType::get({1, batch, kvDim}, f32), rows,
+            SmallVector<ReassociationIndices>{{0, 1}, {2}}),
+        cache, offsets,
+        SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(batch),
+                                  b.getIndexAttr(kvDim)},
+        strides);
+    Value visible = tensor::ExtractSliceOp::create(
+        b, loc,
+        RankedTensorType::get({ShapedType::kDynamic, kvDim}, f32), updated,
+        SmallVector<OpFoldResult>{b.getIndexAttr(layer), b.getIndexAttr(0),
+                                  b.getIndexAttr(0)},
+        SmallVector<OpFoldResult>{b.getIndexAttr(1), length,
+                                  b.getIndexAttr(kvDim)},
+        strides);
+    return std::make_pair(updated, visible);
+  };
+
+  constexpr size_t kPerLayer = 9;
+  for (uint32_t layer = 0; layer < config.layers; ++layer) {
+    size_t w = layer * kPerLayer;
+    Value normed = layers.rmsNorm(hidden, weight(w + 0));
+    Value q = layers.rope(layers.linear(normed, weight(w + 1)), config.heads,
+                          position);
+    Value k = layers.rope(layers.linear(normed, weight(w + 2)),
+                          config.kvHeads, position);
+    Value v = layers.linear(normed, weight(w + 3));
+    auto [newKeys, visibleKeys] = appendToCache(keys, k, layer);
+    auto [newValues, visibleValues] = appendToCache(values, v, layer);
+    keys = newKeys;
+    values = newValues;
+    Value attended =
+        layers.attention(q, visibleKeys, visibleValues, position);
+    hidden = layers.add(hidden, layers.linear(attended, weight(w + 4)));
+    Value ffnIn = layers.rmsNorm(hidden, weight(w + 5));
+    Value gated = layers.swiglu(layers.linear(ffnIn, weight(w + 6)),
+                                layers.linear(ffnIn, weight(w + 7)));
+    hidden = layers.add(hidden, layers.linear(gated, weight(w + 8)));
+  }
+  size_t last = config.layers * kPerLayer;
+  Value logits = layers.linear(layers.rmsNorm(hidden, weight(last)),
+                               weight(last + 1));
+  func::ReturnOp::create(b, loc, logits);
+}
+
+} // namespace
+
+LlamaProgram frontends::importLlama(MLIRContext *context,
+                                    const gguf::File &file,
+                                    const models::LlamaConfig &config,
+                                    const LlamaImportOptions &options) {
+  LlamaProgram program;
+  program.weightNames = weightNames(config);
+  Location loc = FileLineColLoc::get(context, file.name(), 0, 0);
+  program.module = ModuleOp::create(loc);
+  OpBuilder b = OpBuilder::atBlockEnd(program.module->getBody());
+  for (const LlamaStep &step : options.steps)
+    buildStep(b, loc, file, config, program.weightNames,
+              options.contextLength, step);
+  return program;
+}

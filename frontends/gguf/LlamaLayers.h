@@ -1,0 +1,62 @@
+//===- LlamaLayers.h - tensor-level building blocks of a llama model ------===//
+//
+// Builds the layers of a llama-family transformer as linalg/tensor/qt ops on
+// tensors with a static batch of B rows: RMSNorm, linear layers on weights
+// in their stored format, RoPE, causal grouped-query attention over a KV
+// cache of dynamic length, SwiGLU. The CPU pipeline fuses and lowers them
+// like any other program.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANT_FRONTENDS_GGUF_LLAMALAYERS_H
+#define QUANT_FRONTENDS_GGUF_LLAMALAYERS_H
+
+#include "quant/models/Llama.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Value.h"
+
+namespace quant::frontends {
+
+/// Emits the ops of one forward step (B rows at positions pos..pos+B-1).
+class LlamaLayers {
+public:
+  LlamaLayers(mlir::OpBuilder &builder, mlir::Location loc,
+              const models::LlamaConfig &config, int64_t batch);
+
+  /// `x / sqrt(mean(x²) + eps) * weight` over the last dimension of [B, N].
+  mlir::Value rmsNorm(mlir::Value x, mlir::Value weight);
+  /// `x · Wᵀ` for x [B, K] and W [M, K]: a quantized tensor (fused qt.matmul)
+  /// or a plain f32/f16/bf16 matrix (a contraction widening W on the fly).
+  mlir::Value linear(mlir::Value x, mlir::Value weight);
+  /// Rotates adjacent pairs (2i, 2i+1) of the first ropeDim dims of each of
+  /// `heads` heads of x [B, heads*headDim], row b at position `position + b`.
+  mlir::Value rope(mlir::Value x, int64_t heads, mlir::Value position);
+  /// Causal grouped-query attention of q [B, dim] over keys and values
+  /// [L, kvDim] (L dynamic = position + B), row b seeing keys 0..position+b.
+  mlir::Value attention(mlir::Value q, mlir::Value keys, mlir::Value values,
+                        mlir::Value position);
+  /// `silu(gate) * up`, elementwise.
+  mlir::Value swiglu(mlir::Value gate, mlir::Value up);
+  /// `a + b`, elementwise.
+  mlir::Value add(mlir::Value a, mlir::Value b);
+
+private:
+  mlir::Value empty(llvm::ArrayRef<int64_t> shape,
+                    mlir::ValueRange dynamicSizes = {});
+  mlir::Value filled(llvm::ArrayRef<int64_t> shape, double value,
+                     mlir::ValueRange dynamicSizes = {});
+  mlir::Value f32(double value);
+  /// `(s, b, l) -> l <= position + b`: the causal mask as an i1.
+  mlir::Value isVisible(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::Value row, mlir::Value key, mlir::Value position);
+
+  mlir::OpBuilder &b;
+  mlir::Location loc;
+  const models::LlamaConfig &config;
+  int64_t batch;
+};
+
+} // namespace quant::frontends
+
+#endif // QUANT_FRONTENDS_GGUF_LLAMALAYERS_H

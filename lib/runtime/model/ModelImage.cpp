@@ -1,0 +1,60 @@
+//===- ModelImage.cpp - the GGUF image a compiled model runs from ---------===//
+
+#include "ModelImage.h"
+
+#include <cstring>
+
+using namespace quant;
+using namespace quant::rt;
+
+namespace {
+
+/// Maps the external weights file and checks it is the one compiled from:
+/// same size and the same bytes up to its data section (metadata, tensor
+/// names, types, shapes and offsets).
+std::string openExternal(const qrt_model_desc &desc, const std::string &path,
+                         gguf::File &file) {
+  auto opened = gguf::openFile(path);
+  if (!opened.hasValue())
+    return "cannot use the model's weights: " + opened.message();
+  gguf::File external = opened.take();
+  if (external.bufferSize() != desc.external_size ||
+      external.dataSectionOffset() != desc.image_size ||
+      std::memcmp(external.bufferData(), desc.image, desc.image_size) != 0)
+    return path + " is not the GGUF file this executable was compiled from";
+  file = std::move(external);
+  return "";
+}
+
+} // namespace
+
+std::string rt::openModelImage(const qrt_model_desc &desc,
+                               const std::string &weightsPath,
+                               ModelImage &image) {
+  if (desc.external_path) {
+    std::string path = weightsPath.empty() ? desc.external_path : weightsPath;
+    if (std::string error = openExternal(desc, path, image.file);
+        !error.empty())
+      return error;
+  } else {
+    auto parsed = gguf::parseMemory(desc.image, desc.image_size,
+                                    "<embedded model>");
+    if (!parsed.hasValue())
+      return parsed.message();
+    image.file = parsed.take();
+  }
+  auto config = models::readLlamaConfig(image.file);
+  if (!config.hasValue())
+    return config.message();
+  image.config = *config;
+  image.weights.clear();
+  for (int32_t i = 0; i < desc.num_weights; ++i) {
+    const gguf::TensorInfo *tensor =
+        image.file.findTensor(desc.weight_names[i]);
+    if (!tensor)
+      return std::string("the model has no tensor ") + desc.weight_names[i];
+    image.weights.push_back(
+        const_cast<uint8_t *>(image.file.tensorData(*tensor).data));
+  }
+  return "";
+}
