@@ -7,7 +7,9 @@
 # format, dumps tensors from each result and checks them (with
 # quant-gguf-check: bit-exact against the format library's decoding, within
 # the format's error bound of the original; and the .npy header with python3's
-# standard library when python3 is available). Then checks the error cases:
+# standard library when python3 is available). Makes synthetic llama models
+# (make-llama) in several formats and checks that readLlamaConfig accepts
+# them (quant-gguf-check llama). Then checks the error cases:
 # one-line "quant-gguf: error: ..." messages, non-zero exits, and no output or
 # temporary file left behind.
 #
@@ -136,11 +138,12 @@ fi
 expect_ok "--help" "$TOOL" --help
 grep -q 'usage: quant-gguf' out.txt || fail "--help prints no usage"
 expect_ok "-h" "$TOOL" -h
-for cmd in info quantize dump make-example; do
+for cmd in info quantize dump make-example make-llama; do
   expect_ok "$cmd --help" "$TOOL" "$cmd" --help
   grep -q "usage: quant-gguf $cmd" out.txt || fail "$cmd --help prints no usage"
 done
 "$TOOL" quantize --help | grep -q 'q4_0' || fail "quantize --help lists no formats"
+"$TOOL" --help | grep -q 'make-llama' || fail "--help does not list make-llama"
 
 #--- Example and info -------------------------------------------------------#
 expect_ok "make-example" "$TOOL" make-example ex.gguf
@@ -180,6 +183,87 @@ for fmt in $formats; do
     fi
   done
 done
+
+#--- Synthetic llama models -------------------------------------------------#
+expect_ok "make-llama" "$TOOL" make-llama llama.gguf
+grep -q '^\[ 1/21\] token_embd.weight .*q8_0' out.txt ||
+  fail "make-llama: no progress line for token_embd.weight"
+grep -q '^wrote llama.gguf: 2 layers, dim 64' out.txt ||
+  fail "make-llama: no summary line"
+expect_ok "llama config" "$CHECK" llama llama.gguf dim=64 layers=2 heads=4 \
+  kv-heads=2 ffn=128 vocab=320 context=128 tied=0
+expect_ok "make-llama again" "$TOOL" make-llama llama2.gguf
+cmp -s llama.gguf llama2.gguf || fail "make-llama is not deterministic"
+expect_ok "make-llama seed 2" "$TOOL" make-llama llama3.gguf --seed 2
+cmp -s llama.gguf llama3.gguf && fail "make-llama ignores --seed"
+expect_ok "info llama" "$TOOL" info llama.gguf
+for needle in 'llama.attention.head_count_kv' 'llama.rope.freq_base' \
+  'tokenizer.ggml.tokens' '[string x 320]' 'general.quantization_version' \
+  'blk.1.ffn_down.weight'; do
+  grep -qF -- "$needle" out.txt || fail "info llama.gguf lacks '$needle'"
+done
+for fmt in f32 f16 bf16 q4_0 q5_1 iq4_nl mxfp4; do
+  expect_ok "make-llama $fmt" "$TOOL" make-llama "llama_$fmt.gguf" \
+    --format "$fmt" --layers 1 --threads 2
+  expect_ok "llama config $fmt" "$CHECK" llama "llama_$fmt.gguf" layers=1
+  "$TOOL" info "llama_$fmt.gguf" | grep -q "blk.0.attn_q.weight .* $fmt " ||
+    fail "llama_$fmt.gguf: attn_q is not $fmt"
+done
+for fmt in q2_k q3_k q4_k q5_k q6_k; do
+  expect_ok "make-llama $fmt" "$TOOL" make-llama "llama_$fmt.gguf" \
+    --format "$fmt" --dim 256 --ffn 512 --layers 1 --heads 8 --kv-heads 8
+  expect_ok "llama config $fmt" "$CHECK" llama "llama_$fmt.gguf" dim=256 \
+    ffn=512 heads=8 kv-heads=8
+done
+expect_ok "make-llama mixed" "$TOOL" make-llama llama_mixed.gguf \
+  --dim 256 --ffn 256 --format q4_0 --output-format q6_k \
+  --embedding-format f16 --vocab 1000 --context 2048 --rope-base 500000 \
+  --rms-eps 1e-6
+expect_ok "llama config mixed" "$CHECK" llama llama_mixed.gguf vocab=1000 \
+  context=2048
+"$TOOL" info llama_mixed.gguf >out.txt
+grep -q "output.weight .* q6_k " out.txt || fail "mixed: output.weight not q6_k"
+grep -q "token_embd.weight .* f16 " out.txt ||
+  fail "mixed: token_embd.weight not f16"
+expect_ok "make-llama tied" "$TOOL" make-llama llama_tied.gguf --tied
+expect_ok "llama config tied" "$CHECK" llama llama_tied.gguf tied=1
+expect_ok "make-llama gpt2" "$TOOL" make-llama llama_gpt2.gguf \
+  --tokenizer gpt2 --vocab 400
+expect_ok "llama config gpt2" "$CHECK" llama llama_gpt2.gguf vocab=400
+"$TOOL" info llama_gpt2.gguf | grep -qF 'tokenizer.ggml.merges' ||
+  fail "gpt2 model has no merges"
+expect_ok "make-llama example for quantize" "$TOOL" make-llama llama_f32.gguf \
+  --format f32
+expect_ok "quantize a synthetic llama" "$TOOL" quantize llama_f32.gguf \
+  llama_requant.gguf --format q4_0
+expect_ok "llama config requantized" "$CHECK" llama llama_requant.gguf
+
+expect_error "make-llama unknown format" "unknown format 'q9_9'" \
+  "$TOOL" make-llama badl1.gguf --format q9_9
+expect_error "make-llama heads" "--dim 64 is not a multiple of --heads 3" \
+  "$TOOL" make-llama badl2.gguf --heads 3
+expect_error "make-llama kv-heads" "--heads 4 is not a multiple of --kv-heads 3" \
+  "$TOOL" make-llama badl3.gguf --kv-heads 3
+expect_error "make-llama block size" "not a multiple of the q4_k block size 256" \
+  "$TOOL" make-llama badl4.gguf --format q4_k
+expect_error "make-llama bad number" "--dim expects an integer" \
+  "$TOOL" make-llama badl5.gguf --dim 6x4
+expect_error "make-llama zero" "--layers expects an integer" \
+  "$TOOL" make-llama badl6.gguf --layers 0
+expect_error "make-llama small vocab" "--vocab 200 is too small" \
+  "$TOOL" make-llama badl7.gguf --vocab 200
+expect_error "make-llama bad eps" "--rms-eps expects a positive number" \
+  "$TOOL" make-llama badl8.gguf --rms-eps abc
+expect_error "make-llama tokenizer" "--tokenizer expects llama or gpt2" \
+  "$TOOL" make-llama badl9.gguf --tokenizer bpe
+expect_error "make-llama tied output" "--output-format cannot be used with --tied" \
+  "$TOOL" make-llama badl10.gguf --tied --output-format q8_0
+expect_error "make-llama without output" "missing OUT.gguf" \
+  "$TOOL" make-llama
+expect_error "make-llama into a missing directory" "cannot create" \
+  "$TOOL" make-llama no-such-dir/badl11.gguf
+expect_absent badl1.gguf badl2.gguf badl3.gguf badl4.gguf badl5.gguf \
+  badl6.gguf badl7.gguf badl8.gguf badl9.gguf badl10.gguf
 
 #--- Errors -----------------------------------------------------------------#
 expect_error "info missing file" "missing.gguf: cannot open" \

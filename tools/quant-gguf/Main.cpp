@@ -1,6 +1,7 @@
 //===- Main.cpp - quant-gguf: inspect, quantize and dump GGUF files -------===//
 //
-// Dispatches to the subcommands: info, quantize, dump, make-example.
+// Dispatches to the subcommands: info, quantize, dump, make-example,
+// make-llama.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,6 +26,8 @@ commands:
   quantize IN OUT --format NAME      re-encode 2-D f32/f16/bf16 tensors
   dump FILE TENSOR -o OUT.npy        write one tensor as float32 .npy
   make-example OUT                   write a small deterministic f32 file
+  make-llama OUT [options]           write a synthetic llama model (random
+                                     weights, any shape and format)
 
 Run 'quant-gguf <command> --help' for a command's options.
 )";
@@ -50,10 +53,13 @@ int main(int argc, char **argv) {
     return runDump(rest);
   if (command == "make-example")
     return runMakeExample(rest);
+  if (command == "make-llama")
+    return runMakeLlama(rest);
   if (!command.empty() && command[0] == '-')
     return reportError(::fmt::format(
         "unknown option '{}' (see 'quant-gguf --help')", command));
   return reportError(::fmt::format(
-      "unknown command '{}' (commands: info, quantize, dump, make-example)",
+      "unknown command '{}' (commands: info, quantize, dump, make-example, "
+      "make-llama)",
       command));
 }

@@ -66,6 +66,7 @@ int runInfo(const std::vector<std::string> &argv);
 int runQuantize(const std::vector<std::string> &argv);
 int runDump(const std::vector<std::string> &argv);
 int runMakeExample(const std::vector<std::string> &argv);
+int runMakeLlama(const std::vector<std::string> &argv);
 
 } // namespace quant::tool
 

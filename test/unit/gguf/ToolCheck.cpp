@@ -10,6 +10,10 @@
 //   that those values are within the format's per-block error bound
 //   (blockErrorBound) of the original values in ORIG.gguf, or identical to
 //   them when the tensor was copied.
+// quant-gguf-check llama FILE.gguf [KEY=VALUE...]
+//   Checks that FILE is a llama model readLlamaConfig accepts (as written by
+//   `quant-gguf make-llama`) and prints its hyper-parameters; each KEY=VALUE
+//   (dim, layers, heads, kv-heads, ffn, vocab, context, tied) must match.
 //
 // The .npy parsing here is independent of the tool's writer.
 //
@@ -19,6 +23,7 @@
 #include "quant/formats/Format.h"
 #include "quant/formats/Half.h"
 #include "quant/gguf/Reader.h"
+#include "quant/models/Llama.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -207,6 +212,42 @@ int compare(const std::string &origPath, const std::string &quantPath,
                name, spec->name, dumped.size(), maxErr, maxRatio, relRms);
   return 0;
 }
+
+int checkLlama(const std::string &path,
+               const std::vector<std::string> &expectations) {
+  gguf::Expected<gguf::File> file = gguf::openFile(path);
+  if (!file)
+    return fail(file.message());
+  gguf::Expected<quant::models::LlamaConfig> config =
+      quant::models::readLlamaConfig(*file);
+  if (!config)
+    return fail(config.message());
+  const quant::models::LlamaConfig &c = *config;
+  std::pair<const char *, uint64_t> values[] = {
+      {"dim", c.dim},         {"layers", c.layers},
+      {"heads", c.heads},     {"kv-heads", c.kvHeads},
+      {"ffn", c.ffnDim},      {"vocab", c.vocabSize},
+      {"context", c.contextLength}, {"tied", c.tiedOutput ? 1 : 0}};
+  for (const std::string &e : expectations) {
+    size_t eq = e.find('=');
+    bool found = false;
+    for (const auto &[key, value] : values) {
+      if (eq == std::string::npos || e.substr(0, eq) != key)
+        continue;
+      found = true;
+      if (e.substr(eq + 1) != std::to_string(value))
+        return fail(::fmt::format("{}: {} is {}, expected {}", path, key,
+                                  value, e.substr(eq + 1)));
+    }
+    if (!found)
+      return fail(::fmt::format("unknown expectation '{}'", e));
+  }
+  ::fmt::print("ok llama {}: dim {}, layers {}, heads {}/{}, ffn {}, vocab "
+               "{}, context {}, rope dim {}, tied {}\n",
+               path, c.dim, c.layers, c.heads, c.kvHeads, c.ffnDim,
+               c.vocabSize, c.contextLength, c.ropeDim, c.tiedOutput);
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -215,8 +256,13 @@ int main(int argc, char **argv) {
     return listFormats(args.size() > 1 && args[1] == "--non-gguf");
   if (args.size() == 5 && args[0] == "compare")
     return compare(args[1], args[2], args[3], args[4]);
+  if (args.size() >= 2 && args[0] == "llama")
+    return checkLlama(args[1],
+                      std::vector<std::string>(args.begin() + 2, args.end()));
   ::fmt::print(stderr, "usage: quant-gguf-check formats [--non-gguf]\n"
                        "       quant-gguf-check compare ORIG.gguf QUANT.gguf "
-                       "TENSOR DUMP.npy\n");
+                       "TENSOR DUMP.npy\n"
+                       "       quant-gguf-check llama FILE.gguf "
+                       "[KEY=VALUE...]\n");
   return 2;
 }
