@@ -50,6 +50,9 @@ struct OutlineMatmulKernelsPass
     module.walk([&](qt::MatmulOp op) { matmuls.push_back(op); });
     OpBuilder builder(module.getContext());
     unsigned counter = 0;
+    // Matmuls with the same kernel spec (format, shapes, strategy) share one
+    // kernel: a model's layers need a handful of kernels, not one per layer.
+    llvm::DenseMap<Attribute, func::FuncOp> kernels;
     for (qt::MatmulOp op : matmuls) {
       Location loc = op.getLoc();
       auto weightType = cast<qt::QuantTensorType>(op.getRhs().getType());
@@ -76,16 +79,19 @@ struct OutlineMatmulKernelsPass
                "size that is a multiple of 64";
         return signalPassFailure();
       }
-      std::string name;
-      do {
-        name = "__qt_matmul_kernel_" + std::to_string(counter++);
-      } while (symbols.lookup(name));
-      // The body is generated after bufferization (GenerateKernelsPass), so
-      // tensor-level passes never walk it.
-      func::FuncOp kernel = declareKernel(builder, module, name);
-      kernel->setAttr(kMatmulKernelAttr,
-                      encodeKernelSpec(&getContext(), spec, integer));
-      symbols.insert(kernel);
+      Attribute encoded = encodeKernelSpec(&getContext(), spec, integer);
+      func::FuncOp &kernel = kernels[encoded];
+      if (!kernel) {
+        std::string name;
+        do {
+          name = "__qt_matmul_kernel_" + std::to_string(counter++);
+        } while (symbols.lookup(name));
+        // The body is generated after bufferization (GenerateKernelsPass), so
+        // tensor-level passes never walk it.
+        kernel = declareKernel(builder, module, name);
+        kernel->setAttr(kMatmulKernelAttr, encoded);
+        symbols.insert(kernel);
+      }
 
       // The result buffer, sized like the activations' leading dimensions.
       builder.setInsertionPoint(op);

@@ -74,6 +74,9 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Results that are their arguments updated in place (a model's KV cache
+  // returned by its layer function) are dropped rather than copied out.
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
   bufferization::BufferResultsToOutParamsPassOptions outParams;
   outParams.hoistStaticAllocs = true;
   outParams.modifyPublicFunctions = true;

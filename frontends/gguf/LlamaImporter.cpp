@@ -60,16 +60,101 @@ Value weightValue(OpBuilder &b, Location loc, const gguf::TensorInfo &tensor,
   return qt::FromStorageOp::create(b, loc, type, argument);
 }
 
-/// Builds one step function.
+constexpr size_t kWeightsPerLayer = 9;
+
+/// Builds `func.func private @<step>_layerN(%hidden, %position, %keys,
+/// %values, %layer, <9 weights>) -> (hidden, keys, values)`: one transformer
+/// block, shared by all layers (they differ only in weights and cache
+/// slice), so the code of a 22-layer model is the code of one layer. The
+/// caches come back updated in place (equivalent to the arguments).
+func::FuncOp buildLayer(OpBuilder &b, Location loc,
+                        const models::LlamaConfig &config,
+                        ArrayRef<Type> weightTypes,
+                        ArrayRef<const gguf::TensorInfo *> tensors,
+                        RankedTensorType cacheType, const std::string &name,
+                        int64_t batch) {
+  Type f32 = b.getF32Type();
+  int64_t kvDim = config.kvDim();
+  auto hiddenType = RankedTensorType::get({batch, config.dim}, f32);
+  // Layer functions go at module level, whatever the caller's insertion
+  // point.
+  OpBuilder::InsertionGuard guard(b);
+  Operation *parent = b.getInsertionBlock()->getParentOp();
+  auto module = isa<ModuleOp>(parent) ? cast<ModuleOp>(parent)
+                                      : parent->getParentOfType<ModuleOp>();
+  b.setInsertionPointToEnd(module.getBody());
+  SmallVector<Type> inputs{hiddenType, b.getIndexType(), cacheType, cacheType,
+                           b.getIndexType()};
+  inputs.append(weightTypes.begin(), weightTypes.end());
+  auto function = func::FuncOp::create(
+      b, loc, name, b.getFunctionType(inputs, {hiddenType, cacheType, cacheType}));
+  function.setPrivate();
+  Block *body = function.addEntryBlock();
+  b.setInsertionPointToStart(body);
+
+  auto weight = [&](size_t index) {
+    return weightValue(b, loc, *tensors[index], body->getArgument(5 + index));
+  };
+  Value hidden = body->getArgument(0), position = body->getArgument(1);
+  Value keys = body->getArgument(2), values = body->getArgument(3);
+  Value layer = body->getArgument(4);
+  Value length = arith::AddIOp::create(
+      b, loc, position, arith::ConstantIndexOp::create(b, loc, batch));
+
+  // Writes rows [B, kvDim] into the cache at (layer, position) and returns
+  // the updated cache and the layer's first `length` rows.
+  auto appendToCache = [&](Value cache, Value rows) {
+    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
+    Value updated = tensor::InsertSliceOp::create(
+        b, loc,
+        tensor::ExpandShapeOp::create(
+            b, loc, RankedTensorType::get({1, batch, kvDim}, f32), rows,
+            SmallVector<ReassociationIndices>{{0, 1}, {2}}),
+        cache, SmallVector<OpFoldResult>{layer, position, b.getIndexAttr(0)},
+        SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(batch),
+                                  b.getIndexAttr(kvDim)},
+        strides);
+    Value visible = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({ShapedType::kDynamic, kvDim}, f32),
+        updated,
+        SmallVector<OpFoldResult>{layer, b.getIndexAttr(0),
+                                  b.getIndexAttr(0)},
+        SmallVector<OpFoldResult>{b.getIndexAttr(1), length,
+                                  b.getIndexAttr(kvDim)},
+        strides);
+    return std::make_pair(updated, visible);
+  };
+
+  LlamaLayers layers(b, loc, config, batch);
+  Value normed = layers.rmsNorm(hidden, weight(0));
+  Value q =
+      layers.rope(layers.linear(normed, weight(1)), config.heads, position);
+  Value k =
+      layers.rope(layers.linear(normed, weight(2)), config.kvHeads, position);
+  Value v = layers.linear(normed, weight(3));
+  auto [newKeys, visibleKeys] = appendToCache(keys, k);
+  auto [newValues, visibleValues] = appendToCache(values, v);
+  Value attended = layers.attention(q, visibleKeys, visibleValues, position);
+  hidden = layers.add(hidden, layers.linear(attended, weight(4)));
+  Value ffnIn = layers.rmsNorm(hidden, weight(5));
+  Value gated = layers.swiglu(layers.linear(ffnIn, weight(6)),
+                              layers.linear(ffnIn, weight(7)));
+  hidden = layers.add(hidden, layers.linear(gated, weight(8)));
+  func::ReturnOp::create(b, loc, ValueRange{hidden, newKeys, newValues});
+  return function;
+}
+
+/// Builds one step function: embeddings in, every layer through the shared
+/// layer function, final norm and output projection.
 void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
                const models::LlamaConfig &config,
                const std::vector<std::string> &names, int64_t contextLength,
                const LlamaStep &step) {
   MLIRContext *context = b.getContext();
   Type f32 = b.getF32Type();
-  int64_t batch = step.batch, kvDim = config.kvDim();
-  auto cacheType =
-      RankedTensorType::get({config.layers, contextLength, kvDim}, f32);
+  int64_t batch = step.batch;
+  auto cacheType = RankedTensorType::get(
+      {config.layers, contextLength, config.kvDim()}, f32);
   SmallVector<Type> inputs{
       RankedTensorType::get({batch, config.dim}, f32),
       RankedTensorType::get({1}, b.getI64Type()), cacheType, cacheType};
@@ -78,6 +163,24 @@ void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
     tensors.push_back(file.findTensor(name));
     inputs.push_back(argumentType(context, *tensors.back()));
   }
+  // One layer function per distinct set of weight types (files such as
+  // Q4_K_M mix formats across layers).
+  SmallVector<std::pair<SmallVector<Type>, func::FuncOp>> layerFunctions;
+  auto layerFunction = [&](uint32_t layer) {
+    size_t first = layer * kWeightsPerLayer;
+    ArrayRef<Type> types = ArrayRef<Type>(inputs).slice(
+        kLlamaLeadingArguments + first, kWeightsPerLayer);
+    for (auto &[known, function] : layerFunctions)
+      if (ArrayRef<Type>(known) == types)
+        return function;
+    func::FuncOp function = buildLayer(
+        b, loc, config, types, ArrayRef(tensors).slice(first, kWeightsPerLayer),
+        cacheType, step.name + "_layer" + std::to_string(layerFunctions.size()),
+        batch);
+    layerFunctions.push_back({SmallVector<Type>(types), function});
+    return function;
+  };
+
   auto logitsType = RankedTensorType::get({batch, config.vocabSize}, f32);
   auto function = func::FuncOp::create(
       b, loc, step.name, b.getFunctionType(inputs, {logitsType}));
@@ -85,68 +188,29 @@ void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(body);
 
-  auto weight = [&](size_t index) {
-    return weightValue(b, loc, *tensors[index],
-                       body->getArgument(kLlamaLeadingArguments + index));
-  };
-  LlamaLayers layers(b, loc, config, batch);
   Value hidden = body->getArgument(0);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   Value position = arith::IndexCastUIOp::create(
       b, loc, b.getIndexType(),
       tensor::ExtractOp::create(b, loc, body->getArgument(1), zero));
   Value keys = body->getArgument(2), values = body->getArgument(3);
-  Value length = arith::AddIOp::create(
-      b, loc, position, arith::ConstantIndexOp::create(b, loc, batch));
-
-  // Writes rows [B, kvDim] into the cache at (layer, position) and returns
-  // the updated cache and its first `length` rows of the layer.
-  auto appendToCache = [&](Value cache, Value rows, int64_t layer) {
-    SmallVector<OpFoldResult> offsets{b.getIndexAttr(layer), position,
-                                      b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    Value updated = tensor::InsertSliceOp::create(
-        b, loc,
-        tensor::ExpandShapeOp::create(
-            b, loc, RankedTensorType::get({1, batch, kvDim}, f32), rows,
-            SmallVector<ReassociationIndices>{{0, 1}, {2}}),
-        cache, offsets,
-        SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(batch),
-                                  b.getIndexAttr(kvDim)},
-        strides);
-    Value visible = tensor::ExtractSliceOp::create(
-        b, loc,
-        RankedTensorType::get({ShapedType::kDynamic, kvDim}, f32), updated,
-        SmallVector<OpFoldResult>{b.getIndexAttr(layer), b.getIndexAttr(0),
-                                  b.getIndexAttr(0)},
-        SmallVector<OpFoldResult>{b.getIndexAttr(1), length,
-                                  b.getIndexAttr(kvDim)},
-        strides);
-    return std::make_pair(updated, visible);
-  };
-
-  constexpr size_t kPerLayer = 9;
   for (uint32_t layer = 0; layer < config.layers; ++layer) {
-    size_t w = layer * kPerLayer;
-    Value normed = layers.rmsNorm(hidden, weight(w + 0));
-    Value q = layers.rope(layers.linear(normed, weight(w + 1)), config.heads,
-                          position);
-    Value k = layers.rope(layers.linear(normed, weight(w + 2)),
-                          config.kvHeads, position);
-    Value v = layers.linear(normed, weight(w + 3));
-    auto [newKeys, visibleKeys] = appendToCache(keys, k, layer);
-    auto [newValues, visibleValues] = appendToCache(values, v, layer);
-    keys = newKeys;
-    values = newValues;
-    Value attended =
-        layers.attention(q, visibleKeys, visibleValues, position);
-    hidden = layers.add(hidden, layers.linear(attended, weight(w + 4)));
-    Value ffnIn = layers.rmsNorm(hidden, weight(w + 5));
-    Value gated = layers.swiglu(layers.linear(ffnIn, weight(w + 6)),
-                                layers.linear(ffnIn, weight(w + 7)));
-    hidden = layers.add(hidden, layers.linear(gated, weight(w + 8)));
+    SmallVector<Value> operands{hidden, position, keys, values,
+                                arith::ConstantIndexOp::create(b, loc, layer)};
+    for (size_t w = 0; w < kWeightsPerLayer; ++w)
+      operands.push_back(body->getArgument(kLlamaLeadingArguments +
+                                           layer * kWeightsPerLayer + w));
+    auto call = func::CallOp::create(b, loc, layerFunction(layer), operands);
+    hidden = call.getResult(0);
+    keys = call.getResult(1);
+    values = call.getResult(2);
   }
-  size_t last = config.layers * kPerLayer;
+  auto weight = [&](size_t index) {
+    return weightValue(b, loc, *tensors[index],
+                       body->getArgument(kLlamaLeadingArguments + index));
+  };
+  size_t last = config.layers * kWeightsPerLayer;
+  LlamaLayers layers(b, loc, config, batch);
   Value logits = layers.linear(layers.rmsNorm(hidden, weight(last)),
                                weight(last + 1));
   func::ReturnOp::create(b, loc, logits);
