@@ -22,5 +22,6 @@ tools = [
     ToolSubst("quant-opt", unresolved="fatal"),
     ToolSubst("quant-compile", unresolved="fatal"),
     ToolSubst("quant-bench", unresolved="fatal"),
+    ToolSubst("quant-gguf", unresolved="fatal"),
 ]
 llvm_config.add_tool_substitutions(tools, [config.quant_tools_dir])

@@ -41,6 +41,8 @@ typedef struct qrt_model_desc {
   /// the image is the whole file.
   const char *external_path;
   uint64_t external_size;
+  /// models::sampledFingerprint of the external file's tensor data.
+  uint64_t external_fingerprint;
   /// Threads when --threads is not given (0: one per core).
   int32_t default_threads;
 } qrt_model_desc;

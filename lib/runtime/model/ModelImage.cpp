@@ -2,6 +2,8 @@
 
 #include "ModelImage.h"
 
+#include "quant/models/Fingerprint.h"
+
 #include <cstring>
 
 using namespace quant;
@@ -10,8 +12,9 @@ using namespace quant::rt;
 namespace {
 
 /// Maps the external weights file and checks it is the one compiled from:
-/// same size and the same bytes up to its data section (metadata, tensor
-/// names, types, shapes and offsets).
+/// same size, the same bytes up to its data section (metadata, tensor
+/// names, types, shapes and offsets) and the same sampled fingerprint of the
+/// tensor data.
 std::string openExternal(const qrt_model_desc &desc, const std::string &path,
                          gguf::File &file) {
   auto opened = gguf::openFile(path);
@@ -20,7 +23,10 @@ std::string openExternal(const qrt_model_desc &desc, const std::string &path,
   gguf::File external = opened.take();
   if (external.bufferSize() != desc.external_size ||
       external.dataSectionOffset() != desc.image_size ||
-      std::memcmp(external.bufferData(), desc.image, desc.image_size) != 0)
+      std::memcmp(external.bufferData(), desc.image, desc.image_size) != 0 ||
+      models::sampledFingerprint(external.bufferData(), external.bufferSize(),
+                                 external.dataSectionOffset()) !=
+          desc.external_fingerprint)
     return path + " is not the GGUF file this executable was compiled from";
   file = std::move(external);
   return "";

@@ -305,6 +305,14 @@ int runGeneration(const std::string &program, ModelSession &session,
     std::fflush(stdout);
     if (++generated == options.generate)
       break; // The last token's logits are not needed.
+    if (session.position() >= session.contextLength()) {
+      std::fprintf(stderr,
+                   "\n%s: the context is full (%lld positions): stopped "
+                   "after %lld tokens\n",
+                   program.c_str(), (long long)session.contextLength(),
+                   (long long)generated);
+      break;
+    }
     if (std::string error = session.evaluate({next}, keep); !error.empty())
       return fail(error);
   }
