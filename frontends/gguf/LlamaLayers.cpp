@@ -49,6 +49,19 @@ Value index(OpBuilder &b, Location loc, int64_t dim) {
   return linalg::IndexOp::create(b, loc, dim);
 }
 
+/// Reductions may be reassociated (and contracted into FMAs) so LLVM can
+/// vectorize them: any summation order stays within the K·u rounding bound
+/// the tests' tolerances are derived from.
+constexpr arith::FastMathFlags kReduction =
+    arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+
+/// `acc + a * b` as a reassociable reduction step.
+Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value lhs,
+                  Value rhs) {
+  Value product = arith::MulFOp::create(b, loc, lhs, rhs, kReduction);
+  return arith::AddFOp::create(b, loc, acc, product, kReduction);
+}
+
 } // namespace
 
 LlamaLayers::LlamaLayers(OpBuilder &builder, Location loc,
@@ -85,8 +98,7 @@ Value LlamaLayers::rmsNorm(Value x, Value weight) {
       b, loc, x, filled({batch}, 0.0),
       {select(context, 2, {0, 1}), select(context, 2, {0})}, {kPar, kRed},
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value square = arith::MulFOp::create(nb, nloc, args[0], args[0]);
-        return arith::AddFOp::create(nb, nloc, args[1], square);
+        return multiplyAdd(nb, nloc, args[1], args[0], args[0]);
       });
   float epsilon = config.rmsEpsilon;
   return generic(
@@ -128,8 +140,7 @@ Value LlamaLayers::linear(Value x, Value weight) {
         Value w = args[1];
         if (w.getType() != nb.getF32Type())
           w = arith::ExtFOp::create(nb, nloc, nb.getF32Type(), w);
-        Value product = arith::MulFOp::create(nb, nloc, args[0], w);
-        return arith::AddFOp::create(nb, nloc, args[2], product);
+        return multiplyAdd(nb, nloc, args[2], args[0], w);
       });
 }
 
@@ -233,8 +244,7 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
        select(context, 5, {0, 1, 2, 3})},
       {kPar, kPar, kPar, kPar, kRed},
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value product = arith::MulFOp::create(nb, nloc, args[0], args[1]);
-        return arith::AddFOp::create(nb, nloc, args[2], product);
+        return multiplyAdd(nb, nloc, args[2], args[0], args[1]);
       });
 
   // Masked, scaled scores; their row maxima; exponentials; row sums.
@@ -273,19 +283,20 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
       b, loc, ValueRange{weights}, filled(rowShape, 0.0), {all4, rows4},
       {kPar, kPar, kPar, kRed},
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return arith::AddFOp::create(nb, nloc, args[1], args[0]);
+        return arith::AddFOp::create(nb, nloc, args[1], args[0], kReduction);
       });
 
   // out[b, h, g, d] = Σ_l weights[h, g, b, l] · v[l, h, d] / sums[h, g, b]
+  // (loops b h g l d: the innermost loop runs along contiguous rows of v and
+  // of the output).
   SmallVector<int64_t> outShape{batch, kvHeads, group, headDim};
   Value weighted = generic(
       b, loc, ValueRange{weights, v3}, filled(outShape, 0.0),
-      {select(context, 5, {1, 2, 0, 4}), select(context, 5, {4, 1, 3}),
-       select(context, 5, {0, 1, 2, 3})},
-      {kPar, kPar, kPar, kPar, kRed},
+      {select(context, 5, {1, 2, 0, 3}), select(context, 5, {3, 1, 4}),
+       select(context, 5, {0, 1, 2, 4})},
+      {kPar, kPar, kPar, kRed, kPar},
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        Value product = arith::MulFOp::create(nb, nloc, args[0], args[1]);
-        return arith::AddFOp::create(nb, nloc, args[2], product);
+        return multiplyAdd(nb, nloc, args[2], args[0], args[1]);
       });
   Value normalized = generic(
       b, loc, ValueRange{weighted, sums}, empty(outShape),

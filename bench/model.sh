@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+#===- model.sh - the TinyLlama-shaped model benchmark of docs/benchmarks.md ===#
+#
+# Writes a synthetic model with TinyLlama-1.1B's shape (dim 2048, 22 layers,
+# FFN 5632, 32 heads, 4 KV heads, vocab 32000) in each format, compiles it,
+# and records compile time, executable size, peak RSS, prompt tokens/s (512
+# tokens) and decode tokens/s, with OpenBLAS sgemv's DRAM bandwidth measured
+# in the same run for the decode roofline.
+# Usage: bench/model.sh [--threads N] [--formats q4_0,q8_0,q4_k] [--dir DIR]
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+threads=2 formats=q4_0,q8_0,q4_k dir=${TMPDIR:-/tmp}/quant-model-bench
+while [ $# -gt 0 ]; do
+  case $1 in
+    --threads) threads=$2; shift 2 ;;
+    --formats) formats=$2; shift 2 ;;
+    --dir) dir=$2; shift 2 ;;
+    *) echo "model.sh: unknown option '$1'" >&2; exit 2 ;;
+  esac
+done
+"$root/scripts/build.sh" quant-gguf quant-compile quant-bench QuantRuntime \
+  QuantRuntimeMain QuantRuntimeModel >/dev/null
+bin=${QUANT_BUILD_DIR:-$root/build}/bin
+mkdir -p "$dir"
+echo "# $(date -u +%Y-%m-%d) $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, threads=$threads"
+
+# DRAM bandwidth as fp32 sgemv streams it (4096 x 14336, 235 MB).
+bandwidth=$("$bin/quant-bench" matmul --format q8_0 --m 4096 --k 14336 --n 1 \
+  --threads "$threads" --baseline openblas | sed -n 's/.*openblas.*gbps=\([0-9.]*\).*/\1/p')
+echo "openblas sgemv bandwidth: $bandwidth GB/s"
+
+prompt=$(python3 -c "print(','.join(str(3 + (i * 7919) % 31990) for i in range(512)))")
+printf '%-6s %10s %10s %9s %9s %12s %12s %12s %9s\n' format make_s compile_s exe_MB rss_MB \
+  prompt_tok/s decode_tok/s decode_GB/s roofline
+for format in ${formats//,/ }; do
+  model=$dir/tinyllama-$format.gguf exe=$dir/tinyllama-$format
+  start=$(date +%s.%N)
+  "$bin/quant-gguf" make-llama "$model" --dim 2048 --layers 22 --heads 32 \
+    --kv-heads 4 --ffn 5632 --vocab 32000 --context 2048 --format "$format" >/dev/null
+  made=$(date +%s.%N)
+  "$bin/quant-compile" "$model" -o "$exe" --context 1024 --quiet
+  compiled=$(date +%s.%N)
+  # Bytes read per decoded token: every tensor but the embedding table (one
+  # row of it is read).
+  bytes=$("$bin/quant-gguf" info "$model" | awk '$2 ~ /\.weight$/ && $2 != "token_embd.weight" {s += $NF} END {print s}')
+  /usr/bin/time -f '%M' -o "$dir/rss.txt" "$exe" --tokens "$prompt" -n 64 --temp 0 \
+    --threads "$threads" >/dev/null 2>"$dir/run.txt"
+  speeds=$(grep 'tok/s' "$dir/run.txt")
+  prompt_rate=$(echo "$speeds" | sed -n 's/prompt \([0-9.]*\) tok\/s.*/\1/p')
+  decode_rate=$(echo "$speeds" | sed -n 's/.*generation \([0-9.]*\) tok\/s.*/\1/p')
+  python3 - "$format" "$made" "$start" "$compiled" "$exe" "$(cat "$dir/rss.txt")" \
+    "$prompt_rate" "$decode_rate" "$bytes" "$bandwidth" <<'PY'
+import os, sys
+fmt, made, start, compiled, exe, rss, prompt, decode, nbytes, bw = sys.argv[1:]
+gbps = float(decode) * float(nbytes) / 1e9
+print(f"{fmt:<6} {float(made)-float(start):10.1f} {float(compiled)-float(made):10.1f} "
+      f"{os.path.getsize(exe)/1e6:9.1f} {int(rss)/1e3:9.1f} {float(prompt):12.1f} "
+      f"{float(decode):12.2f} {gbps:12.2f} {gbps/float(bw):9.2f}")
+PY
+  rm -f "$model" "$exe"
+done
