@@ -10,7 +10,6 @@
 
 #include "TokenizerUtil.h"
 
-#include <queue>
 
 using namespace quant;
 using namespace quant::models;
@@ -105,36 +104,6 @@ size_t preTokenLength(std::string_view s, size_t i) {
   return k == s.size() || k - i == 1 ? k - i : k - i - 1;
 }
 
-//===----------------------------------------------------------------------===//
-// Merging
-//===----------------------------------------------------------------------===//
-
-/// A run of the mapped word; merged-away symbols have len 0.
-struct Symbol {
-  size_t start;
-  size_t len;
-  int prev;
-  int next;
-};
-
-/// An adjacent pair that a merge joins.
-struct Candidate {
-  int32_t rank;
-  int left;
-  int right;
-  size_t len;
-};
-
-/// Min-heap order: lower rank first, then leftmost (symbols are numbered
-/// left to right and a merge keeps the left one's number).
-struct CandidateOrder {
-  bool operator()(const Candidate &a, const Candidate &b) const {
-    if (a.rank != b.rank)
-      return a.rank > b.rank;
-    return a.left > b.left;
-  }
-};
-
 } // namespace
 
 void Tokenizer::encodeBytePair(std::string_view text,
@@ -150,53 +119,29 @@ void Tokenizer::encodeBytePairWord(std::string_view word,
                                    std::vector<int32_t> &out) const {
   const ByteAlphabet &alphabet = byteAlphabet();
   std::string mapped;
-  std::vector<Symbol> symbols;
-  symbols.reserve(word.size());
+  std::vector<size_t> lengths;
   for (char c : word) {
     const std::string &ch = alphabet.chars[uint8_t(c)];
-    int index = int(symbols.size());
-    symbols.push_back({mapped.size(), ch.size(), index - 1, -1});
-    if (index > 0)
-      symbols[size_t(index) - 1].next = index;
+    lengths.push_back(ch.size());
     mapped += ch;
   }
-
-  std::priority_queue<Candidate, std::vector<Candidate>, CandidateOrder> queue;
+  std::vector<MergeSymbol> symbols = linkedSymbols(lengths);
   std::string key;
-  auto tryPair = [&](int left, int right) {
-    if (left < 0 || right < 0)
-      return;
-    const Symbol &l = symbols[size_t(left)];
-    const Symbol &r = symbols[size_t(right)];
+  // Earlier merges (lower rank) first.
+  mergeSymbols(symbols, [&](const MergeSymbol &l, const MergeSymbol &r)
+                            -> std::optional<double> {
     key.assign(mapped, l.start, l.len);
     key += ' ';
     key.append(mapped, r.start, r.len);
     auto it = mergeRanks_.find(key);
-    if (it != mergeRanks_.end())
-      queue.push({it->second, left, right, l.len + r.len});
-  };
-  for (size_t i = 1; i < symbols.size(); ++i)
-    tryPair(int(i) - 1, int(i));
-
-  while (!queue.empty()) {
-    Candidate c = queue.top();
-    queue.pop();
-    Symbol &left = symbols[size_t(c.left)];
-    Symbol &right = symbols[size_t(c.right)];
-    if (left.len == 0 || left.next != c.right || left.len + right.len != c.len)
-      continue; // Stale: one side was merged since.
-    left.len = c.len;
-    right.len = 0;
-    left.next = right.next;
-    if (right.next >= 0)
-      symbols[size_t(right.next)].prev = c.left;
-    tryPair(left.prev, c.left);
-    tryPair(c.left, left.next);
-  }
+    if (it == mergeRanks_.end())
+      return std::nullopt;
+    return -double(it->second);
+  });
 
   std::string piece;
   for (int i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[size_t(i)].next) {
-    const Symbol &s = symbols[size_t(i)];
+    const MergeSymbol &s = symbols[size_t(i)];
     piece.assign(mapped, s.start, s.len);
     int32_t id = findPiece(piece);
     if (id >= 0) {

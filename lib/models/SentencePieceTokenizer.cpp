@@ -12,7 +12,6 @@
 
 #include "TokenizerUtil.h"
 
-#include <queue>
 
 using namespace quant;
 using namespace quant::models;
@@ -21,34 +20,6 @@ namespace {
 
 /// SentencePiece's whitespace mark U+2581 ("▁").
 constexpr std::string_view kSpaceMark = "\xE2\x96\x81";
-
-/// A run of the escaped text; merged-away symbols have len 0.
-struct Symbol {
-  size_t start;
-  size_t len;
-  int prev;
-  int next;
-};
-
-/// A pair of adjacent symbols whose concatenation is a vocabulary piece.
-struct Candidate {
-  float score;
-  /// Start of the left symbol: orders ties leftmost first.
-  size_t start;
-  int left;
-  int right;
-  /// Length of the concatenation (detects pairs changed since queued).
-  size_t len;
-};
-
-/// Max-heap order: higher score first, then lower start.
-struct CandidateOrder {
-  bool operator()(const Candidate &a, const Candidate &b) const {
-    if (a.score != b.score)
-      return a.score < b.score;
-    return a.start > b.start;
-  }
-};
 
 /// `text` with a leading space when `spacePrefix`, every space as U+2581.
 std::string escapeSpaces(std::string_view text, bool spacePrefix) {
@@ -66,18 +37,11 @@ std::string escapeSpaces(std::string_view text, bool spacePrefix) {
 }
 
 /// The symbols of one UTF-8 character each, linked in order.
-std::vector<Symbol> splitCharacters(std::string_view text) {
-  std::vector<Symbol> symbols;
-  symbols.reserve(text.size());
-  for (size_t i = 0; i < text.size();) {
-    size_t len = utf8::charLength(text, i);
-    int index = int(symbols.size());
-    symbols.push_back({i, len, index - 1, -1});
-    if (index > 0)
-      symbols[size_t(index) - 1].next = index;
-    i += len;
-  }
-  return symbols;
+std::vector<MergeSymbol> splitCharacters(std::string_view text) {
+  std::vector<size_t> lengths;
+  for (size_t i = 0; i < text.size(); i += lengths.back())
+    lengths.push_back(utf8::charLength(text, i));
+  return linkedSymbols(lengths);
 }
 
 } // namespace
@@ -87,42 +51,20 @@ void Tokenizer::encodeSentencePiece(std::string_view text,
   if (text.empty())
     return;
   std::string escaped = escapeSpaces(text, addSpacePrefix_);
-  std::vector<Symbol> symbols = splitCharacters(escaped);
-  std::priority_queue<Candidate, std::vector<Candidate>, CandidateOrder> queue;
+  std::vector<MergeSymbol> symbols = splitCharacters(escaped);
   std::string piece;
-
-  auto tryPair = [&](int left, int right) {
-    if (left < 0 || right < 0)
-      return;
-    const Symbol &l = symbols[size_t(left)];
-    size_t len = l.len + symbols[size_t(right)].len;
-    piece.assign(escaped, l.start, len);
+  // The pair whose concatenation is the highest-scoring piece first.
+  mergeSymbols(symbols, [&](const MergeSymbol &l, const MergeSymbol &r)
+                            -> std::optional<double> {
+    piece.assign(escaped, l.start, l.len + r.len);
     int32_t id = findPiece(piece);
-    if (id >= 0)
-      queue.push({scores_[size_t(id)], l.start, left, right, len});
-  };
-
-  for (size_t i = 1; i < symbols.size(); ++i)
-    tryPair(int(i) - 1, int(i));
-
-  while (!queue.empty()) {
-    Candidate c = queue.top();
-    queue.pop();
-    Symbol &left = symbols[size_t(c.left)];
-    Symbol &right = symbols[size_t(c.right)];
-    if (left.len == 0 || left.next != c.right || left.len + right.len != c.len)
-      continue; // Stale: one side was merged since.
-    left.len = c.len;
-    right.len = 0;
-    left.next = right.next;
-    if (right.next >= 0)
-      symbols[size_t(right.next)].prev = c.left;
-    tryPair(left.prev, c.left);
-    tryPair(c.left, left.next);
-  }
+    if (id < 0)
+      return std::nullopt;
+    return double(scores_[size_t(id)]);
+  });
 
   for (int i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[size_t(i)].next) {
-    const Symbol &s = symbols[size_t(i)];
+    const MergeSymbol &s = symbols[size_t(i)];
     piece.assign(escaped, s.start, s.len);
     int32_t id = findPiece(piece);
     if (id >= 0) {

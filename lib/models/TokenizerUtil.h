@@ -10,8 +10,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <queue>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace quant::models::utf8 {
 
@@ -91,6 +94,81 @@ inline int parseByteToken(std::string_view s) {
   };
   int hi = hex(s[3]), lo = hex(s[4]);
   return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+} // namespace quant::models
+
+namespace quant::models {
+
+/// A run of text bytes [start, start + len) during BPE merging, linked to
+/// its neighbours (-1 at either end); a merged-away symbol has len 0.
+struct MergeSymbol {
+  size_t start;
+  size_t len;
+  int prev;
+  int next;
+};
+
+/// One symbol per unit of `unitLengths` (byte counts), linked in order.
+inline std::vector<MergeSymbol>
+linkedSymbols(const std::vector<size_t> &unitLengths) {
+  std::vector<MergeSymbol> symbols;
+  symbols.reserve(unitLengths.size());
+  size_t start = 0;
+  for (size_t len : unitLengths) {
+    int index = int(symbols.size());
+    symbols.push_back({start, len, index - 1, -1});
+    if (index > 0)
+      symbols[size_t(index) - 1].next = index;
+    start += len;
+  }
+  return symbols;
+}
+
+/// Byte-pair merging shared by both tokenizers: repeatedly joins the
+/// adjacent pair with the highest `priority(left, right)` (nullopt: never
+/// joined), the leftmost pair on ties, until no pair can be joined.
+/// Candidates are queued once and dropped when stale.
+template <typename Priority>
+void mergeSymbols(std::vector<MergeSymbol> &symbols, Priority priority) {
+  struct Candidate {
+    double priority;
+    size_t start;
+    int left, right;
+    size_t len;
+  };
+  auto later = [](const Candidate &a, const Candidate &b) {
+    if (a.priority != b.priority)
+      return a.priority < b.priority;
+    return a.start > b.start;
+  };
+  std::priority_queue<Candidate, std::vector<Candidate>, decltype(later)>
+      queue(later);
+  auto tryPair = [&](int left, int right) {
+    if (left < 0 || right < 0)
+      return;
+    const MergeSymbol &l = symbols[size_t(left)];
+    const MergeSymbol &r = symbols[size_t(right)];
+    if (std::optional<double> p = priority(l, r))
+      queue.push({*p, l.start, left, right, l.len + r.len});
+  };
+  for (size_t i = 1; i < symbols.size(); ++i)
+    tryPair(int(i) - 1, int(i));
+  while (!queue.empty()) {
+    Candidate c = queue.top();
+    queue.pop();
+    MergeSymbol &left = symbols[size_t(c.left)];
+    MergeSymbol &right = symbols[size_t(c.right)];
+    if (left.len == 0 || left.next != c.right || left.len + right.len != c.len)
+      continue; // Stale: one side was merged since.
+    left.len = c.len;
+    right.len = 0;
+    left.next = right.next;
+    if (right.next >= 0)
+      symbols[size_t(right.next)].prev = c.left;
+    tryPair(left.prev, c.left);
+    tryPair(c.left, left.next);
+  }
 }
 
 } // namespace quant::models
