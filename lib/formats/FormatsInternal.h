@@ -10,6 +10,7 @@
 #ifndef QUANT_LIB_FORMATS_FORMATSINTERNAL_H
 #define QUANT_LIB_FORMATS_FORMATSINTERNAL_H
 
+#include "quant/formats/Codec.h"
 #include "quant/formats/Format.h"
 
 #include <cstddef>
@@ -95,6 +96,19 @@ BlockParams computeBlockParams(const FormatSpec &spec, const float *x,
 /// scale is applied (UInt: q - bias, or q - z for ZeroPoint, or q for Min).
 std::vector<double> codeValueSet(const FormatSpec &spec, int zeroPoint);
 
+/// The value code `q` of a Generic block decodes to, given the block's
+/// stored scale `s`, min `m` (Min offset) and zero point `z` (ZeroPoint):
+/// the decoder's float32 arithmetic, shared by dequantizeGenericBlock and
+/// blockElementValues so that both give bit-identical results.
+inline float decodeGenericCode(const FormatSpec &spec, float s, float m, int z,
+                               int q);
+
+/// The unsigned stored code of element `e` of a K-quant super-block and its
+/// replacement (other bits unchanged); the decoded code value is
+/// q + kGeometry(l).vmin for Q3_K/Q6_K, q otherwise.
+unsigned kElementCode(Layout l, const uint8_t *block, unsigned e);
+void kSetElementCode(Layout l, uint8_t *block, unsigned e, unsigned q);
+
 /// Generic block codec; `spec` is resolved (blockSize == n).
 void quantizeGenericBlock(const FormatSpec &spec, const float *x, size_t n,
                           uint8_t *out);
@@ -112,6 +126,27 @@ double kBlockErrorBound(Layout l, const float *x);
 /// the nearest point, or the farther of the two bracketing points when t is
 /// within 2 delta of their midpoint; beyond the ends, the distance to the end.
 double distanceToSet(const std::vector<double> &v, double t, double delta);
+
+inline float decodeGenericCode(const FormatSpec &spec, float s, float m, int z,
+                               int q) {
+  switch (spec.codeKind) {
+  case CodeKind::UInt:
+    if (spec.offset == OffsetKind::Min)
+      return float(q) * s + m;
+    if (spec.offset == OffsetKind::ZeroPoint)
+      return s * float(q - z);
+    return float(q - spec.bias) * s;
+  case CodeKind::SInt: {
+    const int half = 1 << (spec.bits - 1);
+    return float(q >= half ? q - 2 * half : q) * s;
+  }
+  case CodeKind::Codebook:
+    return s * spec.codebook[size_t(q)];
+  case CodeKind::MiniFloat:
+    return s * decodeMiniFloat(spec.miniFloat, uint8_t(q));
+  }
+  return 0.0f;
+}
 
 } // namespace quant::fmt::detail
 

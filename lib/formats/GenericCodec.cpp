@@ -134,29 +134,8 @@ void dequantizeGenericBlock(const FormatSpec &spec, const uint8_t *in, size_t n,
 
   std::vector<uint8_t> codes(n);
   unpackCodes(spec, o, n, codes.data());
-  const int half = 1 << (spec.bits - 1);
-  for (size_t i = 0; i < n; ++i) {
-    const int q = codes[i];
-    switch (spec.codeKind) {
-    case CodeKind::UInt:
-      if (spec.offset == OffsetKind::Min)
-        out[i] = float(q) * s + m;
-      else if (spec.offset == OffsetKind::ZeroPoint)
-        out[i] = s * float(q - z);
-      else
-        out[i] = float(q - spec.bias) * s;
-      break;
-    case CodeKind::SInt:
-      out[i] = float(q >= half ? q - 2 * half : q) * s;
-      break;
-    case CodeKind::Codebook:
-      out[i] = s * spec.codebook[q];
-      break;
-    case CodeKind::MiniFloat:
-      out[i] = s * decodeMiniFloat(spec.miniFloat, uint8_t(q));
-      break;
-    }
-  }
+  for (size_t i = 0; i < n; ++i)
+    out[i] = decodeGenericCode(spec, s, m, z, codes[i]);
 }
 
 } // namespace quant::fmt::detail

@@ -214,6 +214,70 @@ void kCodeValues(Layout l, const uint8_t *b, int *v) {
   }
 }
 
+unsigned kElementCode(Layout l, const uint8_t *b, unsigned e) {
+  const unsigned h = e / 128, k = (e % 128) / 32, lo = e % 32;
+  switch (l) {
+  case Layout::Q2_K:
+    return (b[16 + 32 * h + lo] >> (2 * k)) & 3u;
+  case Layout::Q3_K:
+    return ((b[32 + 32 * h + lo] >> (2 * k)) & 3u) |
+           ((b[lo] >> (4 * h + k)) & 1u) << 2;
+  case Layout::Q4_K:
+  case Layout::Q5_K: {
+    const uint8_t *qs = b + (l == Layout::Q4_K ? 16 : 48);
+    const unsigned r = e % 64;
+    const uint8_t byte = qs[32 * (e / 64) + r % 32];
+    unsigned q = r < 32 ? byte & 0xFu : unsigned(byte) >> 4;
+    if (l == Layout::Q5_K)
+      q |= ((b[16 + lo] >> (e / 32)) & 1u) << 4;
+    return q;
+  }
+  case Layout::Q6_K: {
+    const uint8_t qlByte = b[64 * h + lo + 32 * (k & 1)];
+    const unsigned low = k < 2 ? qlByte & 0xFu : unsigned(qlByte) >> 4;
+    return low | ((b[128 + 32 * h + lo] >> (2 * k)) & 3u) << 4;
+  }
+  case Layout::Generic:
+    break;
+  }
+  assert(false && "not a K-quant layout");
+  return 0;
+}
+
+void kSetElementCode(Layout l, uint8_t *b, unsigned e, unsigned q) {
+  const unsigned h = e / 128, k = (e % 128) / 32, lo = e % 32;
+  // Clears the `width` bits at `shift` of `byte` and stores `v` there.
+  auto put = [](uint8_t &byte, unsigned shift, unsigned width, unsigned v) {
+    const unsigned mask = ((1u << width) - 1u) << shift;
+    byte = uint8_t((byte & ~mask) | ((v << shift) & mask));
+  };
+  switch (l) {
+  case Layout::Q2_K:
+    put(b[16 + 32 * h + lo], 2 * k, 2, q & 3u);
+    return;
+  case Layout::Q3_K:
+    put(b[32 + 32 * h + lo], 2 * k, 2, q & 3u);
+    put(b[lo], 4 * h + k, 1, (q >> 2) & 1u);
+    return;
+  case Layout::Q4_K:
+  case Layout::Q5_K: {
+    uint8_t *qs = b + (l == Layout::Q4_K ? 16 : 48);
+    const unsigned r = e % 64;
+    put(qs[32 * (e / 64) + r % 32], r < 32 ? 0 : 4, 4, q & 0xFu);
+    if (l == Layout::Q5_K)
+      put(b[16 + lo], e / 32, 1, (q >> 4) & 1u);
+    return;
+  }
+  case Layout::Q6_K:
+    put(b[64 * h + lo + 32 * (k & 1)], k < 2 ? 0 : 4, 4, q & 0xFu);
+    put(b[128 + 32 * h + lo], 2 * k, 2, (q >> 4) & 3u);
+    return;
+  case Layout::Generic:
+    break;
+  }
+  assert(false && "not a K-quant layout");
+}
+
 void dequantizeKBlock(Layout l, const uint8_t *in, float *out) {
   float S[16], M[16];
   int v[256];

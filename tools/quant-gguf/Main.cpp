@@ -28,6 +28,8 @@ commands:
   make-example OUT                   write a small deterministic f32 file
   make-llama OUT [options]           write a synthetic llama model (random
                                      weights, any shape and format)
+  compare A B [--png CHART.png]      per-tensor error (relative error, SQNR,
+                                     max |b-a|) of B against A
 
 Run 'quant-gguf <command> --help' for a command's options.
 )";
@@ -55,11 +57,14 @@ int main(int argc, char **argv) {
     return runMakeExample(rest);
   if (command == "make-llama")
     return runMakeLlama(rest);
+  if (command == "compare")
+    return runCompare(rest);
   if (!command.empty() && command[0] == '-')
     return reportError(::fmt::format(
         "unknown option '{}' (see 'quant-gguf --help')", command));
   return reportError(::fmt::format(
       "unknown command '{}' (commands: info, quantize, dump, make-example, "
+      "compare, "
       "make-llama)",
       command));
 }

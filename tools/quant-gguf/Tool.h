@@ -67,6 +67,7 @@ int runQuantize(const std::vector<std::string> &argv);
 int runDump(const std::vector<std::string> &argv);
 int runMakeExample(const std::vector<std::string> &argv);
 int runMakeLlama(const std::vector<std::string> &argv);
+int runCompare(const std::vector<std::string> &argv);
 
 } // namespace quant::tool
 

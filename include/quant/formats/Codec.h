@@ -75,6 +75,43 @@ double blockErrorBound(const FormatSpec &spec, const float *x, size_t n);
 /// quantizeRow).
 double rowErrorBound(const FormatSpec &spec, const float *x, size_t n);
 
+//===----------------------------------------------------------------------===//
+// Block-level access: one block with its header (scales, mins, zero points,
+// sub-block scales) held fixed and its element codes chosen by the caller.
+// Used by post-training quantization (GPTQ commits each element to a value
+// representable under a header computed once per block). `spec` must be
+// resolved (blockSize > 0: call resolvedFor(rowLength) for per-row specs)
+// and valid; a block is spec.blockBytes() bytes of spec.blockSize elements.
+//===----------------------------------------------------------------------===//
+
+/// Number of distinct codes of one element (2^bits; K-quants: 2^layout bits).
+unsigned blockCodeCount(const FormatSpec &spec);
+
+/// Elements that share one value table under a fixed header: consecutive
+/// runs of this many elements (the block size for Generic layouts, the
+/// sub-block of 16 or 32 for K-quants) decode code c to the same value.
+unsigned blockValueGroupSize(const FormatSpec &spec);
+
+/// Encodes one block exactly as quantizeRow encodes it inside a row.
+void quantizeBlock(const FormatSpec &spec, const float *x, uint8_t *out);
+/// Decodes one block exactly as dequantizeRow does.
+void dequantizeBlock(const FormatSpec &spec, const uint8_t *in, float *out);
+
+/// The stored code of element `i` of `block` (0 <= i < blockSize).
+unsigned blockElementCode(const FormatSpec &spec, const uint8_t *block,
+                          size_t i);
+/// Replaces the code of element `i` by `code` (< blockCodeCount), leaving
+/// every other bit of the block unchanged.
+void setBlockElementCode(const FormatSpec &spec, uint8_t *block, size_t i,
+                         unsigned code);
+
+/// values[c], c < blockCodeCount(spec): the value element `i` of `block`
+/// decodes to when its code is c, the rest of the block as stored.
+/// Bit-identical to dequantizeBlock after setBlockElementCode(block, i, c)
+/// (the same float32 operations), NaN/Inf codes included.
+void blockElementValues(const FormatSpec &spec, const uint8_t *block, size_t i,
+                        float *values);
+
 /// Code width in bits of a minifloat encoding (4, 6 or 8).
 unsigned miniFloatBits(MiniFloat t);
 /// Largest finite magnitude of a minifloat encoding (6, 7.5, 28, 448, 57344).

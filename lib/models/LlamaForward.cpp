@@ -1,6 +1,6 @@
-//===- ReferenceLlama.cpp - Float64 reference forward pass of llama -------===//
+//===- LlamaForward.cpp - Float64 forward pass of a llama model -----------===//
 
-#include "ReferenceLlama.h"
+#include "quant/models/LlamaForward.h"
 
 #include "quant/formats/Codec.h"
 #include "quant/formats/Format.h"
@@ -13,49 +13,21 @@
 #include <stdexcept>
 #include <string>
 
-using namespace quant;
+namespace quant::models {
 
 namespace {
 
 using Vec = std::vector<double>;
 
-/// A decoded matrix: `rows` rows of `cols` values, row-major.
-struct Matrix {
-  uint64_t rows = 0, cols = 0;
-  std::vector<double> data;
-};
-
-const gguf::TensorInfo &tensorNamed(const gguf::File &file,
-                                    const std::string &name) {
-  const gguf::TensorInfo *t = file.findTensor(name);
-  if (!t)
-    throw std::invalid_argument(file.name() + ": missing tensor " + name);
-  return *t;
-}
-
-/// The whole tensor `name` decoded, one GGUF row per matrix row.
-Matrix decodeMatrix(const gguf::File &file, const std::string &name) {
-  const gguf::TensorInfo &t = tensorNamed(file, name);
-  Matrix m;
-  m.rows = t.numRows();
-  m.cols = t.rowLength();
-  m.data.reserve(m.rows * m.cols);
-  for (uint64_t r = 0; r < m.rows; ++r) {
-    Vec row = reference::decodeRow(file, t, r);
-    m.data.insert(m.data.end(), row.begin(), row.end());
-  }
-  return m;
-}
-
 /// y = W a: y[m] = sum_k W[m][k] a[k].
-Vec matVec(const Matrix &w, const Vec &a) {
+Vec matVec(const DecodedMatrix &w, const Vec &a) {
   if (a.size() != w.cols)
     throw std::logic_error("matVec: " + std::to_string(a.size()) +
-                           " inputs for a matrix of " +
-                           std::to_string(w.cols) + " columns");
+                           " inputs for a matrix of " + std::to_string(w.cols) +
+                           " columns");
   Vec y(w.rows, 0.0);
   for (uint64_t m = 0; m < w.rows; ++m) {
-    const double *row = w.data.data() + m * w.cols;
+    const double *row = w.row(m);
     double sum = 0.0;
     for (uint64_t k = 0; k < w.cols; ++k)
       sum += row[k] * a[k];
@@ -83,8 +55,8 @@ void rope(Vec &h, uint32_t heads, uint32_t headDim, uint32_t ropeDim,
   for (uint32_t head = 0; head < heads; ++head) {
     double *v = h.data() + size_t(head) * headDim;
     for (uint32_t i = 0; i < ropeDim / 2; ++i) {
-      double theta = double(position) *
-                     std::pow(base, -2.0 * double(i) / double(ropeDim));
+      double theta =
+          double(position) * std::pow(base, -2.0 * double(i) / double(ropeDim));
       double c = std::cos(theta), s = std::sin(theta);
       double u = v[2 * i], w = v[2 * i + 1];
       v[2 * i] = u * c - w * s;
@@ -102,9 +74,8 @@ void addInPlace(Vec &x, const Vec &y) {
 
 } // namespace
 
-std::vector<double> reference::decodeRow(const gguf::File &file,
-                                         const gguf::TensorInfo &tensor,
-                                         uint64_t row) {
+std::vector<double> decodeRow(const gguf::File &file,
+                              const gguf::TensorInfo &tensor, uint64_t row) {
   if (row >= tensor.numRows())
     throw std::out_of_range("row " + std::to_string(row) + " of tensor " +
                             tensor.name + " with " +
@@ -146,18 +117,70 @@ std::vector<double> reference::decodeRow(const gguf::File &file,
   return out;
 }
 
+const gguf::TensorInfo &LlamaWeights::tensor(const std::string &name) const {
+  const gguf::TensorInfo *t = file_->findTensor(name);
+  if (!t)
+    throw std::invalid_argument(file_->name() + ": missing tensor " + name);
+  return *t;
+}
+
+DecodedMatrix LlamaWeights::matrix(const std::string &name) const {
+  if (auto it = overrides_.find(name); it != overrides_.end())
+    return it->second;
+  const gguf::TensorInfo &t = tensor(name);
+  DecodedMatrix m;
+  m.rows = t.numRows();
+  m.cols = t.rowLength();
+  m.data.reserve(m.rows * m.cols);
+  for (uint64_t r = 0; r < m.rows; ++r) {
+    Vec row = decodeRow(*file_, t, r);
+    m.data.insert(m.data.end(), row.begin(), row.end());
+  }
+  return m;
+}
+
+std::vector<double> LlamaWeights::row(const std::string &name,
+                                      uint64_t r) const {
+  if (auto it = overrides_.find(name); it != overrides_.end()) {
+    const DecodedMatrix &m = it->second;
+    if (r >= m.rows)
+      throw std::out_of_range("row " + std::to_string(r) + " of tensor " +
+                              name + " with " + std::to_string(m.rows) +
+                              " rows");
+    return Vec(m.row(r), m.row(r) + m.cols);
+  }
+  return decodeRow(*file_, tensor(name), r);
+}
+
+void LlamaWeights::setOverride(const std::string &name, DecodedMatrix values) {
+  const gguf::TensorInfo &t = tensor(name);
+  if (values.rows != t.numRows() || values.cols != t.rowLength() ||
+      values.data.size() != values.rows * values.cols)
+    throw std::invalid_argument(
+        "override of " + name + " has " + std::to_string(values.rows) + " x " +
+        std::to_string(values.cols) + " values, expected " +
+        std::to_string(t.numRows()) + " x " + std::to_string(t.rowLength()));
+  overrides_[name] = std::move(values);
+}
+
 std::vector<std::vector<double>>
-reference::referenceLogits(const gguf::File &file,
-                           const models::LlamaConfig &config,
-                           const std::vector<int32_t> &tokens) {
+llamaForward(const LlamaWeights &weights, const LlamaConfig &config,
+             const std::vector<int32_t> &tokens,
+             const ForwardOptions &options) {
   const uint32_t dim = config.dim, headDim = config.headDim(),
                  heads = config.heads, kvHeads = config.kvHeads,
                  group = config.groupSize(), ropeDim = config.ropeDim;
   const double eps = config.rmsEpsilon, base = config.ropeFreqBase;
   const size_t count = tokens.size();
+  const LinearObserver &observe = options.observer;
+  auto observed = [&](const std::string &name, const DecodedMatrix &w,
+                      const Vec &a) {
+    if (observe)
+      observe(name, a.data(), a.size());
+    return matVec(w, a);
+  };
 
   // Embeddings.
-  const gguf::TensorInfo &embedding = tensorNamed(file, "token_embd.weight");
   std::vector<Vec> x(count);
   for (size_t p = 0; p < count; ++p) {
     if (tokens[p] < 0 || uint32_t(tokens[p]) >= config.vocabSize)
@@ -165,26 +188,26 @@ reference::referenceLogits(const gguf::File &file,
                               " at position " + std::to_string(p) +
                               " is outside the vocabulary of " +
                               std::to_string(config.vocabSize));
-    x[p] = decodeRow(file, embedding, uint64_t(tokens[p]));
+    x[p] = weights.row("token_embd.weight", uint64_t(tokens[p]));
   }
 
   for (uint32_t layer = 0; layer < config.layers; ++layer) {
-    auto name = [&](const char *kind) {
-      return models::blockTensorName(layer, kind);
-    };
+    auto name = [&](const char *kind) { return blockTensorName(layer, kind); };
     // Attention.
     {
-      Vec attnNorm = decodeRow(file, tensorNamed(file, name("attn_norm")), 0);
-      Matrix wq = decodeMatrix(file, name("attn_q"));
-      Matrix wk = decodeMatrix(file, name("attn_k"));
-      Matrix wv = decodeMatrix(file, name("attn_v"));
-      Matrix wo = decodeMatrix(file, name("attn_output"));
+      const std::string nq = name("attn_q"), nk = name("attn_k"),
+                        nv = name("attn_v"), no = name("attn_output");
+      Vec attnNorm = weights.row(name("attn_norm"), 0);
+      DecodedMatrix wq = weights.matrix(nq);
+      DecodedMatrix wk = weights.matrix(nk);
+      DecodedMatrix wv = weights.matrix(nv);
+      DecodedMatrix wo = weights.matrix(no);
       std::vector<Vec> q(count), k(count), v(count);
       for (size_t p = 0; p < count; ++p) {
         Vec a = rmsNorm(x[p], attnNorm, eps);
-        q[p] = matVec(wq, a);
-        k[p] = matVec(wk, a);
-        v[p] = matVec(wv, a);
+        q[p] = observed(nq, wq, a);
+        k[p] = observed(nk, wk, a);
+        v[p] = observed(nv, wv, a);
         rope(q[p], heads, headDim, ropeDim, p, base);
         rope(k[p], kvHeads, headDim, ropeDim, p, base);
       }
@@ -213,36 +236,42 @@ reference::referenceLogits(const gguf::File &file,
               o[qOff + d] += weight * v[j][kvOff + d];
           }
         }
-        addInPlace(x[p], matVec(wo, o));
+        addInPlace(x[p], observed(no, wo, o));
       }
     }
     // Feed-forward (SwiGLU).
     {
-      Vec ffnNorm = decodeRow(file, tensorNamed(file, name("ffn_norm")), 0);
-      Matrix wGate = decodeMatrix(file, name("ffn_gate"));
-      Matrix wUp = decodeMatrix(file, name("ffn_up"));
-      Matrix wDown = decodeMatrix(file, name("ffn_down"));
+      const std::string ng = name("ffn_gate"), nu = name("ffn_up"),
+                        nd = name("ffn_down");
+      Vec ffnNorm = weights.row(name("ffn_norm"), 0);
+      DecodedMatrix wGate = weights.matrix(ng);
+      DecodedMatrix wUp = weights.matrix(nu);
+      DecodedMatrix wDown = weights.matrix(nd);
       for (size_t p = 0; p < count; ++p) {
         Vec b = rmsNorm(x[p], ffnNorm, eps);
-        Vec gate = matVec(wGate, b), up = matVec(wUp, b);
+        Vec gate = observed(ng, wGate, b), up = observed(nu, wUp, b);
         Vec hidden(gate.size());
         for (size_t i = 0; i < gate.size(); ++i)
           hidden[i] = silu(gate[i]) * up[i];
-        addInPlace(x[p], matVec(wDown, hidden));
+        addInPlace(x[p], observed(nd, wDown, hidden));
       }
     }
   }
 
   // Output projection, one vocabulary row at a time.
-  Vec outputNorm = decodeRow(file, tensorNamed(file, "output_norm.weight"), 0);
+  Vec outputNorm = weights.row("output_norm.weight", 0);
   std::vector<Vec> normed(count);
-  for (size_t p = 0; p < count; ++p)
+  const std::string outputName(outputTensorName(config));
+  for (size_t p = 0; p < count; ++p) {
     normed[p] = rmsNorm(x[p], outputNorm, eps);
-  const gguf::TensorInfo &output =
-      tensorNamed(file, std::string(models::outputTensorName(config)));
+    if (observe)
+      observe(outputName, normed[p].data(), normed[p].size());
+  }
+  if (!options.computeLogits)
+    return {};
   std::vector<Vec> logits(count, Vec(config.vocabSize, 0.0));
   for (uint32_t r = 0; r < config.vocabSize; ++r) {
-    Vec row = decodeRow(file, output, r);
+    Vec row = weights.row(outputName, r);
     for (size_t p = 0; p < count; ++p) {
       double sum = 0.0;
       for (uint32_t i = 0; i < dim; ++i)
@@ -252,3 +281,5 @@ reference::referenceLogits(const gguf::File &file,
   }
   return logits;
 }
+
+} // namespace quant::models

@@ -1,0 +1,131 @@
+//===- BlockAccessTest.cpp - Element codes under a fixed block header -----===//
+//
+// For every named format: the code read back from an encoded block is the one
+// the decoder uses, setting one element's code changes only that element, and
+// blockElementValues predicts the decoded value of every code bit-exactly
+// (NaN codes as NaN).
+//
+//===----------------------------------------------------------------------===//
+
+#include "quant/formats/Codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+using namespace quant::fmt;
+
+namespace {
+
+bool sameFloat(float a, float b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::isnan(a) && std::isnan(b);
+  uint32_t x, y;
+  std::memcpy(&x, &a, 4);
+  std::memcpy(&y, &b, 4);
+  return x == y;
+}
+
+class BlockAccess : public ::testing::TestWithParam<FormatSpec> {};
+
+TEST_P(BlockAccess, CodesAndValuesMatchTheDecoder) {
+  // Per-row formats are resolved for a row of 96 elements.
+  const FormatSpec spec = GetParam().resolvedFor(96);
+  ASSERT_GT(spec.blockSize, 0u);
+  const size_t n = spec.blockSize, bytes = spec.blockBytes();
+  const unsigned codes = blockCodeCount(spec);
+  const unsigned group = blockValueGroupSize(spec);
+  ASSERT_EQ(n % group, 0u);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  for (int trial = 0; trial < 3; ++trial) {
+    std::vector<float> x(n);
+    for (float &v : x)
+      v = normal(rng) * (trial == 2 ? 1e-3f : 1.0f);
+    std::vector<uint8_t> block(bytes);
+    quantizeBlock(spec, x.data(), block.data());
+    // quantizeBlock is quantizeRow for one block.
+    std::vector<uint8_t> rowBytes(bytes);
+    quantizeRow(spec, x.data(), n, rowBytes.data());
+    ASSERT_EQ(block, rowBytes);
+    std::vector<float> decoded(n);
+    dequantizeBlock(spec, block.data(), decoded.data());
+    std::vector<float> values(codes), groupValues(codes);
+    for (size_t i = 0; i < n; ++i) {
+      const unsigned code = blockElementCode(spec, block.data(), i);
+      ASSERT_LT(code, codes);
+      blockElementValues(spec, block.data(), i, values.data());
+      ASSERT_TRUE(sameFloat(values[code], decoded[i]))
+          << spec.name << " element " << i;
+      // Elements of one value group share the table.
+      blockElementValues(spec, block.data(), (i / group) * group,
+                         groupValues.data());
+      for (unsigned c = 0; c < codes; ++c)
+        ASSERT_TRUE(sameFloat(values[c], groupValues[c]));
+    }
+    // Rewrite a spread of elements with every code.
+    for (size_t i = 0; i < n; i += (n > 64 ? 7 : 3)) {
+      blockElementValues(spec, block.data(), i, values.data());
+      for (unsigned c = 0; c < codes; ++c) {
+        std::vector<uint8_t> changed = block;
+        setBlockElementCode(spec, changed.data(), i, c);
+        ASSERT_EQ(blockElementCode(spec, changed.data(), i), c);
+        std::vector<float> y(n);
+        dequantizeBlock(spec, changed.data(), y.data());
+        for (size_t k = 0; k < n; ++k) {
+          if (k == i)
+            ASSERT_TRUE(sameFloat(y[k], values[c]))
+                << spec.name << " element " << i << " code " << c;
+          else
+            ASSERT_TRUE(sameFloat(y[k], decoded[k]))
+                << spec.name << " element " << k << " changed by " << i;
+        }
+        // Writing the original code back restores the bytes.
+        setBlockElementCode(spec, changed.data(), i,
+                            blockElementCode(spec, block.data(), i));
+        ASSERT_EQ(changed, block);
+      }
+    }
+  }
+}
+
+std::string formatName(const ::testing::TestParamInfo<FormatSpec> &info) {
+  return info.param.name;
+}
+
+INSTANTIATE_TEST_SUITE_P(NamedFormats, BlockAccess,
+                         ::testing::ValuesIn(namedFormats()), formatName);
+
+// Inline 3-bit specs: codes straddle bytes in Linear packing.
+std::vector<FormatSpec> inlineSpecs() {
+  FormatSpec int3;
+  int3.name = "int3_g128";
+  int3.bits = 3;
+  int3.blockSize = 128;
+  int3.scaleType = ScaleType::F16;
+  int3.codeKind = CodeKind::UInt;
+  int3.offset = OffsetKind::ZeroPoint;
+  FormatSpec sint3 = int3;
+  sint3.name = "sint3_bf16_g24";
+  sint3.codeKind = CodeKind::SInt;
+  sint3.offset = OffsetKind::None;
+  sint3.scaleType = ScaleType::BF16;
+  sint3.blockSize = 24;
+  FormatSpec q5pc;
+  q5pc.name = "q5_per_row";
+  q5pc.bits = 5;
+  q5pc.blockSize = 0;
+  q5pc.scaleType = ScaleType::F16;
+  q5pc.codeKind = CodeKind::UInt;
+  q5pc.bias = 16;
+  q5pc.packing = Packing::Ggml;
+  return {int3, sint3, q5pc};
+}
+
+INSTANTIATE_TEST_SUITE_P(InlineFormats, BlockAccess,
+                         ::testing::ValuesIn(inlineSpecs()), formatName);
+
+} // namespace
