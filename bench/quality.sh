@@ -5,10 +5,10 @@
 # and AWQ into each format, compiles every variant with quant-compile and
 # measures perplexity on the held-out text through the compiled executable.
 # Usage: bench/quality.sh [--formats q4_0,q3_k,q8_0] [--methods rtn,gptq,awq]
-#                         [--dir DIR] [--threads N]
+#                         [--dir DIR] [--threads N] [--no-f32]
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-formats=q4_0,q4_k,q3_k,q8_0 methods=rtn,gptq,awq threads=2
+formats=q4_0,q3_k,q8_0 methods=rtn,gptq,awq threads=2 f32=yes
 dir=${TMPDIR:-/tmp}/quant-quality
 while [ $# -gt 0 ]; do
   case $1 in
@@ -16,6 +16,7 @@ while [ $# -gt 0 ]; do
     --methods) methods=$2; shift 2 ;;
     --dir) dir=$2; shift 2 ;;
     --threads) threads=$2; shift 2 ;;
+    --no-f32) f32=no; shift ;;
     *) echo "quality.sh: unknown option '$1'" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +43,9 @@ bits() {
 
 echo "# $(date -u +%Y-%m-%d) held-out: $(wc -c < "$test") bytes, calibration: $(wc -c < "$calib") bytes"
 printf '%-6s %-6s %8s %12s\n' format method bits/w perplexity
-printf '%-6s %-6s %8s %12s\n' f32 - 32.000 "$(perplexity "$model")"
+if [ "$f32" = yes ]; then
+  printf '%-6s %-6s %8s %12s\n' f32 - 32.000 "$(perplexity "$model")"
+fi
 for format in ${formats//,/ }; do
   for method in ${methods//,/ }; do
     out=$dir/tiny-llama-$format-$method.gguf
