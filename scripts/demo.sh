@@ -19,7 +19,7 @@ echo "== a trained llama (4.85 M parameters, Jane Austen's novels): F32 GGUF -> 
   "$out/tiny-llama-q4_0.gguf" --format q4_0 >/dev/null
 "$bin/quant-compile" "$out/tiny-llama-q4_0.gguf" -o "$out/tiny-chat"
 echo "   $out/tiny-chat: $(stat -c %s "$out/tiny-chat") bytes, the GGUF embedded; generating:"
-"$out/tiny-chat" -p "It is a truth universally acknowledged" -n 300 --temp 0.7 --seed 3
+"$out/tiny-chat" -p "It is a truth universally acknowledged" -n 200 --temp 0.7 --seed 3
 echo "   (quality of RTN/GPTQ/AWQ at 3, 4 and 8 bits on held-out text: docs/quality.md)"
 
 echo "== quant-compile: an MLP whose Q4_0 weights live in a GGUF file -> one executable"
