@@ -36,6 +36,23 @@ double outputError(const double *e, size_t len, const double *samples,
   return total;
 }
 
+/// Clamps each group of `group` weights of w[0, len) to `ratio` times the
+/// group's range [min(0, min w), max(0, max w)], writing `out` (which may be
+/// `w`): the clipping candidates of the search.
+template <typename T>
+void clampGroups(const double *w, size_t len, size_t group, double ratio,
+                 T *out) {
+  for (size_t g0 = 0; g0 < len; g0 += group) {
+    double lo = 0, hi = 0;
+    for (size_t c = g0; c < g0 + group; ++c) {
+      lo = std::min(lo, w[c]);
+      hi = std::max(hi, w[c]);
+    }
+    for (size_t c = g0; c < g0 + group; ++c)
+      out[c] = T(std::clamp(w[c], ratio * lo, ratio * hi));
+  }
+}
+
 } // namespace
 
 std::vector<double> awqScalesForAlpha(const std::vector<double> &meanAbs,
@@ -157,17 +174,9 @@ AwqClipResult awqClip(const fmt::FormatSpec &spec, double *w, size_t rows,
             unsigned bestStep = 0;
             for (unsigned i = 0; i < steps; ++i) {
               const double ratio = 1.0 - double(i) / double(options.clipGrid);
-              for (size_t g0 = 0; g0 < B; g0 += G) {
-                double lo = 0, hi = 0;
-                for (size_t c = g0; c < g0 + G; ++c) {
-                  lo = std::min(lo, wb[c]);
-                  hi = std::max(hi, wb[c]);
-                }
-                for (size_t c = g0; c < g0 + G; ++c)
-                  clamped[c] =
-                      float(i == 0 ? wb[c]
-                                   : std::clamp(wb[c], ratio * lo, ratio * hi));
-              }
+              // Ratio 1 (step 0) keeps every weight: each group's range
+              // contains its values.
+              clampGroups(wb, B, G, ratio, clamped.data());
               fmt::quantizeBlock(rs, clamped.data(), bytes.data());
               fmt::dequantizeBlock(rs, bytes.data(), q.data());
               for (size_t c = 0; c < B; ++c)
@@ -188,15 +197,7 @@ AwqClipResult awqClip(const fmt::FormatSpec &spec, double *w, size_t rows,
               // the encoder; the clamp bounds are the same).
               const double ratio =
                   1.0 - double(bestStep) / double(options.clipGrid);
-              for (size_t g0 = 0; g0 < B; g0 += G) {
-                double lo = 0, hi = 0;
-                for (size_t c = g0; c < g0 + G; ++c) {
-                  lo = std::min(lo, wb[c]);
-                  hi = std::max(hi, wb[c]);
-                }
-                for (size_t c = g0; c < g0 + G; ++c)
-                  wb[c] = std::clamp(wb[c], ratio * lo, ratio * hi);
-              }
+              clampGroups(wb, B, G, ratio, wb);
             }
           }
         }

@@ -108,6 +108,14 @@ Rgb Image::at(int x, int y) const {
   return {p[0], p[1], p[2]};
 }
 
+int Image::count(Rgb c) const {
+  int n = 0;
+  for (int y = 0; y < height_; ++y)
+    for (int x = 0; x < width_; ++x)
+      n += at(x, y) == c;
+  return n;
+}
+
 void Image::set(int x, int y, Rgb c) {
   if (x < 0 || y < 0 || x >= width_ || y >= height_)
     return;

@@ -43,6 +43,8 @@ public:
   /// Rows top to bottom, 3 bytes per pixel.
   const std::vector<uint8_t> &pixels() const { return pixels_; }
   Rgb at(int x, int y) const;
+  /// Number of pixels of colour `c`.
+  int count(Rgb c) const;
 
   /// Sets one pixel; coordinates outside the image are ignored.
   void set(int x, int y, Rgb c);

@@ -12,13 +12,6 @@ using namespace quant::tool;
 using raster::Rgb;
 
 namespace {
-int count(const raster::Image &image, Rgb c) {
-  int n = 0;
-  for (int y = 0; y < image.height(); ++y)
-    for (int x = 0; x < image.width(); ++x)
-      n += image.at(x, y) == c;
-  return n;
-}
 } // namespace
 
 TEST(ChartTest, Slots) {
@@ -71,7 +64,7 @@ TEST(ChartTest, EveryKindHasItsColour) {
                          {214, 39, 40},   {148, 103, 189}, {140, 86, 75},
                          {227, 119, 194}, {127, 127, 127}};
   for (const Rgb &c : colours)
-    EXPECT_GT(count(image, c), 100)
+    EXPECT_GT(image.count(c), 100)
         << int(c.r) << "," << int(c.g) << "," << int(c.b);
 }
 
@@ -79,7 +72,7 @@ TEST(ChartTest, HigherSqnrGivesTallerBar) {
   auto barPixels = [](double db) {
     raster::Image image = chart::drawSqnrChart(
         {{"blk.0.attn_q.weight", db}, {"blk.0.attn_k.weight", 40}}, "t");
-    return count(image, Rgb{31, 119, 180});
+    return image.count(Rgb{31, 119, 180});
   };
   EXPECT_LT(barPixels(10), barPixels(20));
   EXPECT_LT(barPixels(20), barPixels(30));
@@ -93,10 +86,10 @@ TEST(ChartTest, InfiniteAndEmpty) {
                             {"blk.1.attn_q.weight", -inf},
                             {"blk.2.attn_q.weight", std::nan("")}},
                            "inf");
-  EXPECT_GT(count(all, Rgb{31, 119, 180}), 0);
+  EXPECT_GT(all.count(Rgb{31, 119, 180}), 0);
   raster::Image none = chart::drawSqnrChart({}, "empty");
   EXPECT_GT(none.width(), 0);
   raster::Image negative =
       chart::drawSqnrChart({{"blk.0.attn_q.weight", -12.5}}, "negative");
-  EXPECT_GT(count(negative, Rgb{31, 119, 180}), 0);
+  EXPECT_GT(negative.count(Rgb{31, 119, 180}), 0);
 }

@@ -12,43 +12,36 @@ using namespace quant::tool::raster;
 namespace {
 const Rgb kWhite{255, 255, 255}, kRed{255, 0, 0};
 
-int count(const Image &image, Rgb c) {
-  int n = 0;
-  for (int y = 0; y < image.height(); ++y)
-    for (int x = 0; x < image.width(); ++x)
-      n += image.at(x, y) == c;
-  return n;
-}
 } // namespace
 
 TEST(RasterTest, FillRectIsHalfOpenAndClipped) {
   Image image(10, 8, kWhite);
   image.fillRect(2, 3, 5, 4, kRed);
-  EXPECT_EQ(count(image, kRed), 3);
+  EXPECT_EQ(image.count(kRed), 3);
   EXPECT_EQ(image.at(2, 3), kRed);
   EXPECT_EQ(image.at(5, 3), kWhite);
   image.fillRect(-5, -5, 100, 100, kRed);
-  EXPECT_EQ(count(image, kRed), 80);
+  EXPECT_EQ(image.count(kRed), 80);
   image.fillRect(4, 4, 4, 9, kWhite); // empty
-  EXPECT_EQ(count(image, kRed), 80);
+  EXPECT_EQ(image.count(kRed), 80);
   image.set(-1, 0, kWhite); // ignored
   image.set(10, 0, kWhite);
-  EXPECT_EQ(count(image, kRed), 80);
+  EXPECT_EQ(image.count(kRed), 80);
   EXPECT_EQ(image.pixels().size(), 10u * 8u * 3u);
 }
 
 TEST(RasterTest, Lines) {
   Image image(10, 10, kWhite);
   image.line(1, 1, 8, 1, kRed); // horizontal, both ends
-  EXPECT_EQ(count(image, kRed), 8);
+  EXPECT_EQ(image.count(kRed), 8);
   Image diagonal(10, 10, kWhite);
   diagonal.line(9, 9, 0, 0, kRed);
-  EXPECT_EQ(count(diagonal, kRed), 10);
+  EXPECT_EQ(diagonal.count(kRed), 10);
   for (int i = 0; i < 10; ++i)
     EXPECT_EQ(diagonal.at(i, i), kRed);
   Image steep(10, 10, kWhite);
   steep.line(2, 0, 4, 9, kRed); // one pixel per row
-  EXPECT_EQ(count(steep, kRed), 10);
+  EXPECT_EQ(steep.count(kRed), 10);
   EXPECT_EQ(steep.at(2, 0), kRed);
   EXPECT_EQ(steep.at(4, 9), kRed);
 }
@@ -94,11 +87,11 @@ TEST(RasterTest, TextDrawsGlyphs) {
       EXPECT_EQ(image.at(1 + c, 2 + r) == kRed, one[r][c] == '#');
       set += one[r][c] == '#';
     }
-  EXPECT_EQ(count(image, kRed), set);
+  EXPECT_EQ(image.count(kRed), set);
 
   Image scaled(20, 20, kWhite);
   scaled.text(0, 0, "1", kRed, 2);
-  EXPECT_EQ(count(scaled, kRed), 4 * set);
+  EXPECT_EQ(scaled.count(kRed), 4 * set);
 
   // An unknown character is drawn as '?'.
   Image unknown(10, 10, kWhite), question(10, 10, kWhite);
