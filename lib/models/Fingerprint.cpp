@@ -1,16 +1,16 @@
 //===- Fingerprint.cpp - a cheap identity check of a GGUF file ------------===//
 
 #include "quant/models/Fingerprint.h"
+#include "quant/models/Mixing.h"
 
 #include <algorithm>
 
 uint64_t quant::models::sampledFingerprint(const uint8_t *data, size_t size,
                                            size_t begin) {
   constexpr size_t kSamples = 64, kSampleBytes = 4096;
-  uint64_t hash = 0xcbf29ce484222325ull;
+  uint64_t hash = kFnv1aBasis;
   auto mix = [&](size_t from, size_t to) {
-    for (size_t i = from; i < to; ++i)
-      hash = (hash ^ data[i]) * 0x100000001b3ull;
+    hash = fnv1a64(data + from, to - from, hash);
   };
   if (begin >= size)
     return hash;

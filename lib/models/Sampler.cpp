@@ -1,6 +1,7 @@
 //===- Sampler.cpp - Next-token sampling from logits --------------------===//
 
 #include "quant/models/Sampler.h"
+#include "quant/models/Mixing.h"
 
 #include <algorithm>
 #include <cfloat>
@@ -11,14 +12,6 @@ using namespace quant::models;
 namespace {
 
 uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-/// One step of splitmix64 (used only to expand the seed).
-uint64_t splitmix64(uint64_t &state) {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
 
 /// A logit with NaN as -inf and +inf as the largest float (so that
 /// differences to the maximum stay finite).

@@ -11,6 +11,8 @@
 #ifndef QUANT_LIB_PTQ_PTQINTERNAL_H
 #define QUANT_LIB_PTQ_PTQINTERNAL_H
 
+#include "quant/models/Mixing.h"
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -71,12 +73,7 @@ bool upperCholeskyOfInverse(const std::vector<double> &h, size_t n,
 struct SplitMix64 {
   uint64_t state;
   explicit SplitMix64(uint64_t seed) : state(seed) {}
-  uint64_t next() {
-    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t next() { return models::splitmix64(state); }
   /// Uniform in [0, bound), bound > 0 (rejection sampling, no modulo bias).
   uint64_t below(uint64_t bound) {
     const uint64_t limit = ~uint64_t(0) - (~uint64_t(0) % bound);

@@ -2,6 +2,7 @@
 
 #include "E2EUtil.h"
 
+#include "quant/models/Mixing.h"
 #include "quant/runtime/Npy.h"
 
 #include <cmath>
@@ -138,12 +139,7 @@ std::string shapeString(const std::vector<int64_t> &shape) {
   return text;
 }
 
-uint64_t Rng::next() {
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+uint64_t Rng::next() { return models::splitmix64(state); }
 
 double Rng::uniform() { return double(next() >> 11) * 0x1.0p-53; }
 
@@ -161,12 +157,7 @@ double Rng::normal() {
 }
 
 uint64_t hashString(const std::string &text) {
-  uint64_t hash = 0xCBF29CE484222325ull;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 0x100000001B3ull;
-  }
-  return hash;
+  return models::fnv1a64(text.data(), text.size());
 }
 
 } // namespace quant::e2e

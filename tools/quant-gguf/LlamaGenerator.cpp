@@ -6,6 +6,7 @@
 #include "quant/formats/Format.h"
 #include "quant/formats/Half.h"
 #include "quant/gguf/Writer.h"
+#include "quant/models/Mixing.h"
 
 #include <fmt/format.h>
 
@@ -21,23 +22,11 @@ namespace {
 
 //===-- Pseudo-random numbers ---------------------------------------------===//
 
-/// splitmix64: advances `state` and returns the next output.
-uint64_t splitmix64(uint64_t &state) {
-  state += 0x9E3779B97F4A7C15ull;
-  uint64_t z = state;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+using models::splitmix64;
 
 /// 64-bit FNV-1a of a tensor name.
 uint64_t hashName(const std::string &name) {
-  uint64_t h = 0xCBF29CE484222325ull;
-  for (unsigned char c : name) {
-    h ^= c;
-    h *= 0x100000001B3ull;
-  }
-  return h;
+  return models::fnv1a64(name.data(), name.size());
 }
 
 /// The generator state of one row: a function of seed, name and row only.
