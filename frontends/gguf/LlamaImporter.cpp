@@ -62,8 +62,12 @@ Value weightValue(OpBuilder &b, Location loc, const gguf::TensorInfo &tensor,
 
 constexpr size_t kWeightsPerLayer = 9;
 
+/// Arguments of a layer function before its weights: hidden, position,
+/// keys, values, layer, RoPE cos table, RoPE sin table.
+constexpr unsigned kLayerLeadingArguments = 7;
+
 /// Builds `func.func private @<step>_layerN(%hidden, %position, %keys,
-/// %values, %layer, <9 weights>) -> (hidden, keys, values)`: one transformer
+/// %values, %layer, %cos, %sin, <9 weights>) -> (hidden, keys, values)`: one transformer
 /// block, shared by all layers (they differ only in weights and cache
 /// slice), so the code of a 22-layer model is the code of one layer. The
 /// caches come back updated in place (equivalent to the arguments).
@@ -83,8 +87,11 @@ func::FuncOp buildLayer(OpBuilder &b, Location loc,
   auto module = isa<ModuleOp>(parent) ? cast<ModuleOp>(parent)
                                       : parent->getParentOfType<ModuleOp>();
   b.setInsertionPointToEnd(module.getBody());
-  SmallVector<Type> inputs{hiddenType, b.getIndexType(), cacheType, cacheType,
-                           b.getIndexType()};
+  auto tableType = RankedTensorType::get({batch, config.ropeDim / 2},
+                                         b.getF64Type());
+  SmallVector<Type> inputs{hiddenType,       b.getIndexType(), cacheType,
+                           cacheType,        b.getIndexType(), tableType,
+                           tableType};
   inputs.append(weightTypes.begin(), weightTypes.end());
   auto function = func::FuncOp::create(
       b, loc, name, b.getFunctionType(inputs, {hiddenType, cacheType, cacheType}));
@@ -93,11 +100,12 @@ func::FuncOp buildLayer(OpBuilder &b, Location loc,
   b.setInsertionPointToStart(body);
 
   auto weight = [&](size_t index) {
-    return weightValue(b, loc, *tensors[index], body->getArgument(5 + index));
+    return weightValue(b, loc, *tensors[index], body->getArgument(kLayerLeadingArguments + index));
   };
   Value hidden = body->getArgument(0), position = body->getArgument(1);
   Value keys = body->getArgument(2), values = body->getArgument(3);
   Value layer = body->getArgument(4);
+  Value cos = body->getArgument(5), sin = body->getArgument(6);
   Value length = arith::AddIOp::create(
       b, loc, position, arith::ConstantIndexOp::create(b, loc, batch));
 
@@ -128,9 +136,9 @@ func::FuncOp buildLayer(OpBuilder &b, Location loc,
   LlamaLayers layers(b, loc, config, batch);
   Value normed = layers.rmsNorm(hidden, weight(0));
   Value q =
-      layers.rope(layers.linear(normed, weight(1)), config.heads, position);
+      layers.rope(layers.linear(normed, weight(1)), config.heads, cos, sin);
   Value k =
-      layers.rope(layers.linear(normed, weight(2)), config.kvHeads, position);
+      layers.rope(layers.linear(normed, weight(2)), config.kvHeads, cos, sin);
   Value v = layers.linear(normed, weight(3));
   auto [newKeys, visibleKeys] = appendToCache(keys, k);
   auto [newValues, visibleValues] = appendToCache(values, v);
@@ -194,9 +202,12 @@ void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
       b, loc, b.getIndexType(),
       tensor::ExtractOp::create(b, loc, body->getArgument(1), zero));
   Value keys = body->getArgument(2), values = body->getArgument(3);
+  LlamaLayers layers(b, loc, config, batch);
+  auto [cos, sin] = layers.ropeTables(position);
   for (uint32_t layer = 0; layer < config.layers; ++layer) {
     SmallVector<Value> operands{hidden, position, keys, values,
-                                arith::ConstantIndexOp::create(b, loc, layer)};
+                                arith::ConstantIndexOp::create(b, loc, layer),
+                                cos, sin};
     for (size_t w = 0; w < kWeightsPerLayer; ++w)
       operands.push_back(body->getArgument(kLlamaLeadingArguments +
                                            layer * kWeightsPerLayer + w));
@@ -210,7 +221,6 @@ void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
                        body->getArgument(kLlamaLeadingArguments + index));
   };
   size_t last = config.layers * kWeightsPerLayer;
-  LlamaLayers layers(b, loc, config, batch);
   Value logits = layers.linear(layers.rmsNorm(hidden, weight(last)),
                                weight(last + 1));
   func::ReturnOp::create(b, loc, logits);

@@ -144,23 +144,50 @@ Value LlamaLayers::linear(Value x, Value weight) {
       });
 }
 
-Value LlamaLayers::rope(Value x, int64_t heads, Value position) {
+std::pair<Value, Value> LlamaLayers::ropeTables(Value position) {
   MLIRContext *context = b.getContext();
-  int64_t headDim = config.headDim(), ropeDim = config.ropeDim;
-  int64_t width = heads * headDim;
-  // θ_i = p · base^(−2i/ropeDim): the frequencies are compile-time constants.
+  int64_t pairs = config.ropeDim / 2;
+  // base^(−2i/ropeDim) are compile-time constants.
   SmallVector<double> frequencies;
-  for (int64_t i = 0; i < ropeDim / 2; ++i)
-    frequencies.push_back(
-        std::pow(double(config.ropeFreqBase), -2.0 * double(i) / ropeDim));
-  auto frequencyType =
-      RankedTensorType::get({ropeDim / 2}, b.getF64Type());
+  for (int64_t i = 0; i < pairs; ++i)
+    frequencies.push_back(std::pow(double(config.ropeFreqBase),
+                                   -2.0 * double(i) / config.ropeDim));
+  auto frequencyType = RankedTensorType::get({pairs}, b.getF64Type());
   Value frequencyTable = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(frequencyType, ArrayRef(frequencies)));
   Value positionF64 = arith::UIToFPOp::create(
       b, loc, b.getF64Type(),
       arith::IndexCastUIOp::create(b, loc, b.getI64Type(), position));
+  auto tableType = RankedTensorType::get({batch, pairs}, b.getF64Type());
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange{tableType, tableType}, ValueRange{frequencyTable},
+      ValueRange{tensor::EmptyOp::create(b, loc, tableType.getShape(),
+                                         b.getF64Type()),
+                 tensor::EmptyOp::create(b, loc, tableType.getShape(),
+                                         b.getF64Type())},
+      ArrayRef<AffineMap>{select(context, 2, {1}), select(context, 2, {0, 1}),
+                          select(context, 2, {0, 1})},
+      ArrayRef<IteratorType>{kPar, kPar},
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value row = arith::UIToFPOp::create(
+            nb, nloc, nb.getF64Type(),
+            arith::IndexCastUIOp::create(nb, nloc, nb.getI64Type(),
+                                         index(nb, nloc, 0)));
+        Value absolute = arith::AddFOp::create(nb, nloc, positionF64, row);
+        Value angle = arith::MulFOp::create(nb, nloc, absolute, args[0]);
+        linalg::YieldOp::create(
+            nb, nloc,
+            ValueRange{math::CosOp::create(nb, nloc, angle),
+                       math::SinOp::create(nb, nloc, angle)});
+      });
+  return {op.getResult(0), op.getResult(1)};
+}
 
+Value LlamaLayers::rope(Value x, int64_t heads, Value cosTable,
+                        Value sinTable) {
+  MLIRContext *context = b.getContext();
+  int64_t headDim = config.headDim(), ropeDim = config.ropeDim;
+  int64_t width = heads * headDim;
   return generic(
       b, loc, ValueRange{x}, empty({batch, width}),
       {select(context, 2, {0, 1}), select(context, 2, {0, 1})}, {kPar, kPar},
@@ -187,16 +214,10 @@ Value LlamaLayers::rope(Value x, int64_t heads, Value position) {
             arith::AddIOp::create(nb, nloc, column, indexConstant(1)));
         Value partner =
             tensor::ExtractOp::create(nb, nloc, x, ValueRange{row, partnerColumn});
-
-        Value rowF64 = arith::UIToFPOp::create(
-            nb, nloc, nb.getF64Type(),
-            arith::IndexCastUIOp::create(nb, nloc, nb.getI64Type(), row));
-        Value absolute = arith::AddFOp::create(nb, nloc, positionF64, rowF64);
-        Value frequency = tensor::ExtractOp::create(nb, nloc, frequencyTable,
-                                                    ValueRange{pairInTable});
-        Value angle = arith::MulFOp::create(nb, nloc, absolute, frequency);
-        Value cos = math::CosOp::create(nb, nloc, angle);
-        Value sin = math::SinOp::create(nb, nloc, angle);
+        Value cos = tensor::ExtractOp::create(nb, nloc, cosTable,
+                                              ValueRange{row, pairInTable});
+        Value sin = tensor::ExtractOp::create(nb, nloc, sinTable,
+                                              ValueRange{row, pairInTable});
         Type f64 = nb.getF64Type();
         Value self = arith::ExtFOp::create(nb, nloc, f64, args[0]);
         Value other = arith::ExtFOp::create(nb, nloc, f64, partner);

@@ -29,9 +29,14 @@ public:
   /// `x · Wᵀ` for x [B, K] and W [M, K]: a quantized tensor (fused qt.matmul)
   /// or a plain f32/f16/bf16 matrix (a contraction widening W on the fly).
   mlir::Value linear(mlir::Value x, mlir::Value weight);
+  /// cos θ and sin θ (f64, [B, ropeDim/2] each) of the RoPE angles
+  /// θ = (position + b) · base^(−2i/ropeDim): computed once per step and
+  /// shared by every layer's queries and keys.
+  std::pair<mlir::Value, mlir::Value> ropeTables(mlir::Value position);
   /// Rotates adjacent pairs (2i, 2i+1) of the first ropeDim dims of each of
-  /// `heads` heads of x [B, heads*headDim], row b at position `position + b`.
-  mlir::Value rope(mlir::Value x, int64_t heads, mlir::Value position);
+  /// `heads` heads of x [B, heads*headDim] by the angles of ropeTables.
+  mlir::Value rope(mlir::Value x, int64_t heads, mlir::Value cos,
+                   mlir::Value sin);
   /// Causal grouped-query attention of q [B, dim] over keys and values
   /// [L, kvDim] (L dynamic = position + B), row b seeing keys 0..position+b.
   mlir::Value attention(mlir::Value q, mlir::Value keys, mlir::Value values,
