@@ -2,9 +2,11 @@
 //
 // Emits `arith`/`vector` ops decoding one block of any format described by a
 // FormatSpec. Every field is read through the block's bit-field tables
-// (BlockLayout.h) with constant shuffles, shifts and masks; the arithmetic is
-// done in the same order as the reference codec, so results are bit-exact.
-// Only arith and vector ops are used, so the code lowers to LLVM and SPIR-V.
+// (BlockLayout.h); the arithmetic is done in the same order as the reference
+// codec, so results are bit-exact. Two forms share the decoder: a whole block
+// as vectors (constant shuffles of the block's bytes, for CPU kernels), and
+// one element as scalars (bytes read one at a time through a callback, for
+// GPU kernels, whose vectors hold at most four lanes).
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +18,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <cmath>
+#include <functional>
 #include <vector>
 
 using namespace mlir;
@@ -24,11 +27,40 @@ using namespace quant::qt;
 
 namespace {
 
-/// Emits the pieces of one block's decoding from its `vector<BYTES x i8>`.
+/// Emits the pieces of one block's decoding, either from its
+/// `vector<BYTES x i8>` (lane-parallel: values are vectors with one lane per
+/// element) or from a byte loader (scalar: values are single elements). The
+/// lane-wise helpers accept both; `lanes` 0 means a scalar.
 class BlockDecoder {
 public:
   BlockDecoder(OpBuilder &builder, Location loc, Value bytes)
       : b(builder), loc(loc), bytes(bytes) {}
+  BlockDecoder(OpBuilder &builder, Location loc, BlockByteLoader loadByte)
+      : b(builder), loc(loc), loadByte(loadByte) {}
+
+  /// The lanes of a vector value, 0 for a scalar.
+  static int64_t lanesOf(Value value) {
+    auto vector = dyn_cast<VectorType>(value.getType());
+    return vector ? vector.getNumElements() : 0;
+  }
+
+  /// The unsigned field of one element (its pieces), read byte by byte.
+  Value readField(ArrayRef<BitPiece> pieces) {
+    Value result = splatI32(0, 0);
+    for (const BitPiece &piece : pieces) {
+      Value field = loadByte(piece.byte);
+      if (piece.shift)
+        field = arith::ShRUIOp::create(b, loc, field,
+                                       splatI32(0, int32_t(piece.shift)));
+      field = arith::AndIOp::create(
+          b, loc, field, splatI32(0, int32_t((1u << piece.width) - 1)));
+      if (piece.dstShift)
+        field = arith::ShLIOp::create(b, loc, field,
+                                      splatI32(0, int32_t(piece.dstShift)));
+      result = arith::OrIOp::create(b, loc, result, field);
+    }
+    return result;
+  }
 
   /// The per-lane unsigned fields of `table` as a `vector<N x i32>`.
   Value readFields(const BitFieldTable &table) {
@@ -61,7 +93,7 @@ public:
 
   /// Sign-extends `bits`-bit two's complement fields held in i32 lanes.
   Value signExtend(Value fields, unsigned bits) {
-    int64_t lanes = cast<VectorType>(fields.getType()).getNumElements();
+    int64_t lanes = lanesOf(fields);
     Value amount = splatI32(lanes, int32_t(32 - bits));
     Value up = arith::ShLIOp::create(b, loc, fields, amount);
     return arith::ShRSIOp::create(b, loc, up, amount);
@@ -69,7 +101,7 @@ public:
 
   /// `float(fields - bias)` lane-wise.
   Value toFloat(Value fields, int bias) {
-    int64_t lanes = cast<VectorType>(fields.getType()).getNumElements();
+    int64_t lanes = lanesOf(fields);
     if (bias != 0)
       fields = arith::SubIOp::create(b, loc, fields, splatI32(lanes, bias));
     return arith::SIToFPOp::create(b, loc, f32Vector(lanes), fields);
@@ -83,19 +115,26 @@ public:
     case fmt::ScaleType::F32:
       return readScalar(b.getF32Type(), offset, 4);
     case fmt::ScaleType::F16:
-      return arith::ExtFOp::create(b, loc, b.getF32Type(),
-                                   readScalar(b.getF16Type(), offset, 2));
+      return toF32(readScalar(b.getF16Type(), offset, 2));
     case fmt::ScaleType::BF16:
-      return arith::ExtFOp::create(b, loc, b.getF32Type(),
-                                   readScalar(b.getBF16Type(), offset, 2));
+      return toF32(readScalar(b.getBF16Type(), offset, 2));
     case fmt::ScaleType::E8M0:
       return readE8M0(offset);
     }
     return {};
   }
 
+  /// `value` widened to f32 (loaded scales already are).
+  Value toF32(Value value) {
+    if (value.getType().isF32())
+      return value;
+    return arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+  }
+
   /// A u8 at byte `offset` as an i32 scalar.
   Value readByte(int64_t offset) {
+    if (!bytes)
+      return loadByte(offset);
     Value byte = vector::ExtractOp::create(b, loc, bytes,
                                            ArrayRef<int64_t>{offset});
     return arith::ExtUIOp::create(b, loc, b.getI32Type(), byte);
@@ -108,7 +147,7 @@ public:
   /// code's bits, lowest bit first: 2^bits - 1 selects and one compare per
   /// bit.
   Value lookup(Value codes, ArrayRef<float> table) {
-    int64_t lanes = cast<VectorType>(codes.getType()).getNumElements();
+    int64_t lanes = lanesOf(codes);
     std::vector<Value> level;
     for (float value : table)
       level.push_back(splatF32(lanes, value));
@@ -129,30 +168,45 @@ public:
   }
 
   Value splat(Value scalar, int64_t lanes) {
+    if (lanes == 0)
+      return scalar;
     return vector::BroadcastOp::create(
         b, loc, VectorType::get({lanes}, scalar.getType()), scalar);
   }
   Value splatI32(int64_t lanes, int32_t value) {
+    if (lanes == 0)
+      return arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(value));
     return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(i32Vector(lanes), b.getI32IntegerAttr(value)));
+        b, loc, DenseElementsAttr::get(cast<ShapedType>(i32Vector(lanes)), b.getI32IntegerAttr(value)));
   }
   Value splatF32(int64_t lanes, float value) {
+    if (lanes == 0)
+      return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
     return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(f32Vector(lanes), b.getF32FloatAttr(value)));
+        b, loc, DenseElementsAttr::get(cast<ShapedType>(f32Vector(lanes)), b.getF32FloatAttr(value)));
   }
   Value constI32(ArrayRef<int32_t> values) {
     return arith::ConstantOp::create(
         b, loc,
-        DenseElementsAttr::get(i32Vector(values.size()), values));
+        DenseElementsAttr::get(cast<ShapedType>(i32Vector(values.size())),
+                               values));
   }
-  VectorType i32Vector(int64_t n) { return VectorType::get({n}, b.getI32Type()); }
-  VectorType f32Vector(int64_t n) { return VectorType::get({n}, b.getF32Type()); }
+  /// `vector<n x i32>`, or i32 for n = 0.
+  Type i32Vector(int64_t n) {
+    return n ? Type(VectorType::get({n}, b.getI32Type())) : b.getI32Type();
+  }
+  /// `vector<n x f32>`, or f32 for n = 0.
+  Type f32Vector(int64_t n) {
+    return n ? Type(VectorType::get({n}, b.getF32Type())) : b.getF32Type();
+  }
 
   OpBuilder &b;
   Location loc;
 
 private:
   Value readScalar(Type type, int64_t offset, int64_t size) {
+    if (!bytes)
+      return loadScalar(type, offset, size);
     Value slice = vector::ExtractStridedSliceOp::create(
         b, loc, bytes, ArrayRef<int64_t>{offset}, ArrayRef<int64_t>{size},
         ArrayRef<int64_t>{1});
@@ -177,7 +231,62 @@ private:
     return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
   }
 
+  /// The little-endian `size`-byte integer at `offset`, as i32.
+  Value loadInteger(int64_t offset, int64_t size) {
+    Value result = loadByte(offset);
+    for (int64_t i = 1; i < size; ++i)
+      result = arith::OrIOp::create(
+          b, loc, result,
+          arith::ShLIOp::create(b, loc, loadByte(offset + i),
+                                splatI32(0, int32_t(8 * i))));
+    return result;
+  }
+
+  /// readScalar from loaded bytes: f32 and bf16 by moving bits, f16 decoded
+  /// in integer arithmetic (exact, and needs no 16-bit float support).
+  Value loadScalar(Type type, int64_t offset, int64_t size) {
+    Value bits = loadInteger(offset, size);
+    if (type.isF32())
+      return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
+    if (type.isBF16())
+      return arith::BitcastOp::create(
+          b, loc, b.getF32Type(),
+          arith::ShLIOp::create(b, loc, bits, splatI32(0, 16)));
+    // f16: sign, 5-bit exponent, 10-bit mantissa. The caller's extf is
+    // skipped for loaded scales (see readScale).
+    auto field = [&](int32_t shift, int32_t mask) {
+      return arith::AndIOp::create(
+          b, loc, arith::ShRUIOp::create(b, loc, bits, splatI32(0, shift)),
+          splatI32(0, mask));
+    };
+    Value sign = arith::ShLIOp::create(b, loc, field(15, 1), splatI32(0, 31));
+    Value exponent = field(10, 31), mantissa = field(0, 1023);
+    auto eq = [&](Value v, int32_t c) {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v,
+                                   splatI32(0, c));
+    };
+    // Normal: rebias 15 -> 127; Inf/NaN: all-ones exponent.
+    Value rebiased = arith::SelectOp::create(
+        b, loc, eq(exponent, 31), splatI32(0, 255),
+        arith::AddIOp::create(b, loc, exponent, splatI32(0, 112)));
+    Value normalBits = arith::OrIOp::create(
+        b, loc, sign,
+        arith::OrIOp::create(
+            b, loc, arith::ShLIOp::create(b, loc, rebiased, splatI32(0, 23)),
+            arith::ShLIOp::create(b, loc, mantissa, splatI32(0, 13))));
+    Value normal = arith::BitcastOp::create(b, loc, b.getF32Type(), normalBits);
+    // Subnormal (and zero): mantissa * 2^-24, exact in binary32.
+    Value magnitude = arith::MulFOp::create(
+        b, loc, arith::UIToFPOp::create(b, loc, b.getF32Type(), mantissa),
+        splatF32(0, std::ldexp(1.0f, -24)));
+    Value subnormal = arith::SelectOp::create(
+        b, loc, eq(sign, 0), magnitude,
+        arith::NegFOp::create(b, loc, magnitude));
+    return arith::SelectOp::create(b, loc, eq(exponent, 0), subnormal, normal);
+  }
+
   Value bytes;
+  std::function<Value(int64_t)> loadByte;
 };
 
 /// Exponent and mantissa widths of a minifloat.
@@ -204,7 +313,7 @@ MiniFloatShape shapeOf(fmt::MiniFloat type) {
 } // namespace
 
 Value BlockDecoder::decodeMiniFloat(Value codes, fmt::MiniFloat type) {
-  int64_t lanes = cast<VectorType>(codes.getType()).getNumElements();
+  int64_t lanes = lanesOf(codes);
   auto [e, m] = shapeOf(type);
   int32_t bias = (1 << (e - 1)) - 1;
   auto field = [&](unsigned shift, unsigned width) {
@@ -283,10 +392,11 @@ static Value emitSuperBlock(BlockDecoder &d, const fmt::FormatSpec &spec) {
   return arith::SubFOp::create(d.b, d.loc, result, perLane(subMin));
 }
 
-/// Decodes a block of a generic (parametric) layout.
-static Value emitGenericBlock(BlockDecoder &d, const fmt::FormatSpec &spec) {
-  int64_t lanes = spec.blockSize;
-  Value codes = d.readFields(genericCodeTable(spec));
+/// The values of a generic (parametric) layout from its unsigned `codes`:
+/// a vector of the block's lanes, or one element's scalar.
+static Value decodeGeneric(BlockDecoder &d, const fmt::FormatSpec &spec,
+                           Value codes) {
+  int64_t lanes = BlockDecoder::lanesOf(codes);
   Value values;
   switch (spec.codeKind) {
   case fmt::CodeKind::UInt:
@@ -319,13 +429,47 @@ static Value emitGenericBlock(BlockDecoder &d, const fmt::FormatSpec &spec) {
   return arith::AddFOp::create(d.b, d.loc, result, d.splat(min, lanes));
 }
 
+/// Decodes element `lane` of a GGUF super-block as scalars, in the order of
+/// emitSuperBlock.
+static Value emitSuperBlockElement(BlockDecoder &d,
+                                   const fmt::FormatSpec &spec, int64_t lane) {
+  SuperBlockLayout layout = superBlockLayout(spec);
+  int64_t sub = lane / int64_t(layout.subBlockSize);
+  Value superScale = d.readScale(fmt::ScaleType::F16, layout.dOffset);
+  Value scaleCode = d.readField(layout.subScales[sub]);
+  if (layout.subScalesSigned)
+    scaleCode = d.signExtend(scaleCode, layout.subScaleBits);
+  Value subScale = arith::MulFOp::create(
+      d.b, d.loc, superScale, d.toFloat(scaleCode, layout.scaleBias));
+  Value value = d.toFloat(d.readField(layout.codes[lane]), layout.codeBias);
+  Value result = arith::MulFOp::create(d.b, d.loc, subScale, value);
+  if (layout.subMins.empty())
+    return result;
+  Value superMin = d.readScale(fmt::ScaleType::F16, layout.dminOffset);
+  Value subMin = arith::MulFOp::create(
+      d.b, d.loc, superMin, d.toFloat(d.readField(layout.subMins[sub]), 0));
+  return arith::SubFOp::create(d.b, d.loc, result, subMin);
+}
+
 Value quant::qt::emitDequantizeBlock(OpBuilder &builder, Location loc,
                                      const fmt::FormatSpec &spec,
                                      Value blockBytes) {
   BlockDecoder decoder(builder, loc, blockBytes);
   if (spec.layout != fmt::Layout::Generic)
     return emitSuperBlock(decoder, spec);
-  return emitGenericBlock(decoder, spec);
+  return decodeGeneric(decoder, spec,
+                       decoder.readFields(genericCodeTable(spec)));
+}
+
+Value quant::qt::emitDequantizeElement(OpBuilder &builder, Location loc,
+                                       const fmt::FormatSpec &spec,
+                                       BlockByteLoader loadByte,
+                                       int64_t lane) {
+  BlockDecoder decoder(builder, loc, loadByte);
+  if (spec.layout != fmt::Layout::Generic)
+    return emitSuperBlockElement(decoder, spec, lane);
+  return decodeGeneric(decoder, spec,
+                       decoder.readField(genericCodeTable(spec)[lane]));
 }
 
 bool quant::qt::hasIntegerCodes(const fmt::FormatSpec &spec) {

@@ -24,6 +24,19 @@ mlir::Value emitDequantizeBlock(mlir::OpBuilder &builder, mlir::Location loc,
                                 const fmt::FormatSpec &spec,
                                 mlir::Value blockBytes);
 
+/// Loads byte `offset` of the block being decoded, zero-extended to i32.
+using BlockByteLoader = llvm::function_ref<mlir::Value(int64_t offset)>;
+
+/// Emits the dequantization of element `lane` of one block of `spec` (with a
+/// resolved block size) as an f32 scalar, reading the block's bytes one at a
+/// time through `loadByte`. Only scalar `arith` ops are emitted (f16 scales
+/// are decoded in integer arithmetic), for targets without wide vectors or
+/// 16-bit floats; results are bit-exact like emitDequantizeBlock's.
+mlir::Value emitDequantizeElement(mlir::OpBuilder &builder,
+                                  mlir::Location loc,
+                                  const fmt::FormatSpec &spec,
+                                  BlockByteLoader loadByte, int64_t lane);
+
 /// One block of an integer-code format as `x = scale * (code - zero) + min`,
 /// for kernels that multiply the codes with quantized activations.
 struct IntegerBlock {

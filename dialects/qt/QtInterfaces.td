@@ -31,6 +31,21 @@ def QuantFormatAttrInterface : AttrInterface<"QuantFormatAttrInterface"> {
             builder, loc, $_attr.getFormatSpec().resolvedFor(rowLength),
             blockBytes);
       }]>,
+    InterfaceMethod<[{
+        Emits the dequantization of element `lane` of one block as an f32
+        scalar, reading the block's bytes through `loadByte` (each byte
+        zero-extended to i32). Scalar ops only: for GPU kernels.
+      }],
+      "::mlir::Value", "emitDequantizeElement",
+      (ins "::mlir::OpBuilder &":$builder, "::mlir::Location":$loc,
+           "::quant::qt::BlockByteLoader":$loadByte, "int64_t":$lane,
+           "unsigned":$rowLength),
+      /*methodBody=*/"",
+      /*defaultImplementation=*/[{
+        return ::quant::qt::emitDequantizeElement(
+            builder, loc, $_attr.getFormatSpec().resolvedFor(rowLength),
+            loadByte, lane);
+      }]>,
   ];
   let extraClassDeclaration = [{
     /// Elements per block; 0 for per-row formats.

@@ -1,8 +1,9 @@
 //===- DequantEmitterTest.cpp - emitted dequantization vs the codec -------===//
 //
-// Compiles each format's emitDequantizeBlock hook to machine code (MLIR ->
-// LLVM -> JIT) and checks that it decodes random blocks bit-exactly like the
-// reference codec of the format library. Random bytes reach every code, every
+// Compiles each format's emitDequantizeBlock hook (whole blocks as vectors)
+// and emitDequantizeElement hook (one element at a time as scalars, the GPU
+// form) to machine code (MLIR -> LLVM -> JIT) and checks that both decode
+// random blocks bit-exactly like the reference codec of the format library. Random bytes reach every code, every
 // sub-block scale and every special scale value (NaN/Inf/denormal halves).
 //
 //===----------------------------------------------------------------------===//
@@ -43,10 +44,13 @@ using namespace quant;
 
 namespace {
 
+/// Which emitter a CompiledDecoder exercises.
+enum class DecodeForm { Block, Element };
+
 /// A JIT-compiled `void decode(i8 *block, f32 *out)` for one format.
 class CompiledDecoder {
 public:
-  explicit CompiledDecoder(const fmt::FormatSpec &spec) : spec(spec) {
+  CompiledDecoder(const fmt::FormatSpec &spec, DecodeForm form) : spec(spec) {
     DialectRegistry registry;
     registry.insert<arith::ArithDialect, func::FuncDialect,
                     memref::MemRefDialect, vector::VectorDialect,
@@ -69,12 +73,28 @@ public:
     Block *entry = func.addEntryBlock();
     b.setInsertionPointToStart(entry);
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value block = vector::LoadOp::create(
-        b, loc, VectorType::get({bytes}, b.getI8Type()), entry->getArgument(0),
-        ValueRange{zero});
-    Value values = qt::emitDequantizeBlock(b, loc, spec, block);
-    vector::StoreOp::create(b, loc, values, entry->getArgument(1),
-                            ValueRange{zero});
+    if (form == DecodeForm::Block) {
+      Value block = vector::LoadOp::create(
+          b, loc, VectorType::get({bytes}, b.getI8Type()),
+          entry->getArgument(0), ValueRange{zero});
+      Value values = qt::emitDequantizeBlock(b, loc, spec, block);
+      vector::StoreOp::create(b, loc, values, entry->getArgument(1),
+                              ValueRange{zero});
+    } else {
+      auto loadByte = [&](int64_t offset) -> Value {
+        Value index = arith::ConstantIndexOp::create(b, loc, offset);
+        Value byte = memref::LoadOp::create(b, loc, entry->getArgument(0),
+                                            ValueRange{index});
+        return arith::ExtUIOp::create(b, loc, b.getI32Type(), byte);
+      };
+      for (int64_t lane = 0; lane < elements; ++lane) {
+        Value value =
+            qt::emitDequantizeElement(b, loc, spec, loadByte, lane);
+        memref::StoreOp::create(
+            b, loc, value, entry->getArgument(1),
+            ValueRange{arith::ConstantIndexOp::create(b, loc, lane)});
+      }
+    }
     func::ReturnOp::create(b, loc);
   }
 
@@ -136,8 +156,10 @@ void expectMatchesCodec(const fmt::FormatSpec &spec, unsigned seed) {
   ASSERT_EQ(spec.validate(), "") << spec.name;
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  CompiledDecoder decoder(spec);
-  ASSERT_TRUE(decoder.compile()) << spec.name;
+  CompiledDecoder blockDecoder(spec, DecodeForm::Block);
+  ASSERT_TRUE(blockDecoder.compile()) << spec.name;
+  CompiledDecoder elementDecoder(spec, DecodeForm::Element);
+  ASSERT_TRUE(elementDecoder.compile()) << spec.name;
 
   std::mt19937 rng(seed);
   std::uniform_int_distribution<int> byte(0, 255);
@@ -148,12 +170,15 @@ void expectMatchesCodec(const fmt::FormatSpec &spec, unsigned seed) {
     for (uint8_t &v : block)
       v = uint8_t(byte(rng));
     fmt::dequantizeRow(spec, block.data(), n, expected.data());
-    decoder(block.data(), actual.data());
-    for (size_t i = 0; i < n; ++i)
-      ASSERT_TRUE(sameFloat(expected[i], actual[i]))
-          << (spec.name.empty() ? "inline format" : spec.name)
-          << ": element " << i << " of trial " << trial << ": codec "
-          << expected[i] << ", emitted " << actual[i];
+    for (const CompiledDecoder *decoder : {&blockDecoder, &elementDecoder}) {
+      (*decoder)(block.data(), actual.data());
+      const char *form = decoder == &blockDecoder ? "block" : "element";
+      for (size_t i = 0; i < n; ++i)
+        ASSERT_TRUE(sameFloat(expected[i], actual[i]))
+            << (spec.name.empty() ? "inline format" : spec.name) << " ("
+            << form << " form): element " << i << " of trial " << trial
+            << ": codec " << expected[i] << ", emitted " << actual[i];
+    }
   }
 }
 
