@@ -168,3 +168,28 @@ Value quant::cpu::loadHeaderAndCodes(OpBuilder &b, Location loc, Value weights,
   Value header = load(arith::ConstantIndexOp::create(b, loc, 0), headerBytes);
   return concatVectors(b, loc, header, load(codeOffset, codeBytes));
 }
+
+RowDecodePlan quant::cpu::planRowDecode(const MatmulKernelSpec &spec) {
+  constexpr int64_t kChunk = 32;
+  RowDecodePlan plan;
+  fmt::FormatSpec format =
+      spec.format.getFormatSpec().resolvedFor(spec.reductionSize);
+  plan.stepSpec = format;
+  plan.blockBytes = spec.weights.getShape().back();
+  if (spec.format.getFormatSpec().blockSize == 0 &&
+      spec.reductionSize % kChunk == 0 &&
+      (kChunk * format.bits) % 8 == 0 && spec.reductionSize > kChunk) {
+    plan.chunked = true;
+    plan.headerBytes = int64_t(format.scaleBytes() + format.offsetBytes());
+    plan.stepSpec.blockSize = kChunk;
+    plan.chunkCodeBytes = int64_t(kChunk * format.bits / 8);
+    plan.elementsPerStep = kChunk;
+    plan.steps = spec.reductionSize / kChunk;
+    return plan;
+  }
+  plan.elementsPerStep = format.blockSize;
+  plan.steps = spec.reductionSize / plan.elementsPerStep;
+  if (format.layout == fmt::Layout::Generic)
+    plan.headerSplit = int64_t(format.scaleBytes() + format.offsetBytes());
+  return plan;
+}

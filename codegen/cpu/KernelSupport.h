@@ -49,6 +49,25 @@ mlir::Value loadHeaderAndCodes(mlir::OpBuilder &builder, mlir::Location loc,
                                mlir::Value block, int64_t headerBytes,
                                mlir::Value codeOffset, int64_t codeBytes);
 
+/// How a kernel walks one weight row: `steps` decoding steps of
+/// `elementsPerStep` elements, each a block of `stepSpec`. Per-row formats
+/// whose row splits into 32-element chunks are decoded a chunk at a time: the
+/// row's header joined to the chunk's codes is a block of `stepSpec`.
+struct RowDecodePlan {
+  fmt::FormatSpec stepSpec;
+  bool chunked = false;
+  /// Bytes of a stored block (the last storage dimension).
+  int64_t blockBytes = 0;
+  /// Chunked: the row header's bytes and each chunk's code bytes.
+  int64_t headerBytes = 0, chunkCodeBytes = 0;
+  /// Not chunked: bytes before the codes of a generic block (0: none).
+  int64_t headerSplit = 0;
+  int64_t elementsPerStep = 0, steps = 0;
+};
+
+/// The decoding plan of `spec`'s weight rows.
+RowDecodePlan planRowDecode(const MatmulKernelSpec &spec);
+
 /// The attribute a kernel declaration carries to describe its body.
 constexpr llvm::StringLiteral kMatmulKernelAttr = "qt.matmul_kernel";
 

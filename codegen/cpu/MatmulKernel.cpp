@@ -35,64 +35,40 @@ constexpr int64_t kActivationBlockRows = 8;
 class BlockReader {
 public:
   BlockReader(const MatmulKernelSpec &kernelSpec, Value weights)
-      : spec(kernelSpec), weights(weights) {
-    fmt::FormatSpec format =
-        spec.format.getFormatSpec().resolvedFor(spec.reductionSize);
-    blockBytes = spec.weights.getShape().back();
-    if (spec.format.getBlockSize() == 0 && spec.reductionSize % kChunk == 0 &&
-        (kChunk * format.bits) % 8 == 0 && spec.reductionSize > kChunk) {
-      chunked = true;
-      headerBytes = int64_t(format.scaleBytes() + format.offsetBytes());
-      chunkSpec = format;
-      chunkSpec.blockSize = kChunk;
-      chunkCodeBytes = int64_t(kChunk * format.bits / 8);
-      elementsPerStep = kChunk;
-      steps = spec.reductionSize / kChunk;
-    } else {
-      elementsPerStep = format.blockSize;
-      steps = spec.reductionSize / elementsPerStep;
-      if (format.layout == fmt::Layout::Generic)
-        headerSplit = int64_t(format.scaleBytes() + format.offsetBytes());
-    }
-  }
+      : spec(kernelSpec), plan(planRowDecode(kernelSpec)), weights(weights) {}
 
-  int64_t getElementsPerStep() const { return elementsPerStep; }
-  int64_t getSteps() const { return steps; }
+  int64_t getElementsPerStep() const { return plan.elementsPerStep; }
+  int64_t getSteps() const { return plan.steps; }
 
   /// Decodes step `step` of weight row `row` (indices into the storage
   /// without the block and byte dimensions) into `vector<E x f32>`.
   Value decode(OpBuilder &b, Location loc, ValueRange row, Value step) {
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    if (!chunked) {
+    if (!plan.chunked) {
       Value bytes = loadHeaderAndCodes(
-          b, loc, weights, row, step, headerSplit,
-          arith::ConstantIndexOp::create(b, loc, headerSplit),
-          blockBytes - headerSplit);
+          b, loc, weights, row, step, plan.headerSplit,
+          arith::ConstantIndexOp::create(b, loc, plan.headerSplit),
+          plan.blockBytes - plan.headerSplit);
       return spec.format.emitDequantizeBlock(b, loc, bytes,
                                              unsigned(spec.reductionSize));
     }
     // The row's header with this step's slice of codes, as a block of
-    // chunkSpec.
+    // plan.stepSpec.
     Value offset = arith::AddIOp::create(
-        b, loc, arith::ConstantIndexOp::create(b, loc, headerBytes),
+        b, loc, arith::ConstantIndexOp::create(b, loc, plan.headerBytes),
         arith::MulIOp::create(
             b, loc, step,
-            arith::ConstantIndexOp::create(b, loc, chunkCodeBytes)));
-    Value bytes = loadHeaderAndCodes(b, loc, weights, row, zero, headerBytes,
-                                     offset, chunkCodeBytes);
-    return qt::emitDequantizeBlock(b, loc, chunkSpec, bytes);
+            arith::ConstantIndexOp::create(b, loc, plan.chunkCodeBytes)));
+    Value bytes = loadHeaderAndCodes(b, loc, weights, row, zero,
+                                     plan.headerBytes, offset,
+                                     plan.chunkCodeBytes);
+    return qt::emitDequantizeBlock(b, loc, plan.stepSpec, bytes);
   }
 
 private:
-  static constexpr int64_t kChunk = 32;
   MatmulKernelSpec spec;
+  RowDecodePlan plan;
   Value weights;
-  bool chunked = false;
-  int64_t blockBytes = 0, headerBytes = 0, chunkCodeBytes = 0;
-  /// Bytes before the codes of a generic block (0: load blocks whole).
-  int64_t headerSplit = 0;
-  int64_t elementsPerStep = 0, steps = 0;
-  fmt::FormatSpec chunkSpec;
 };
 
 } // namespace

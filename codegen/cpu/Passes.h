@@ -35,6 +35,18 @@ struct CpuPipelineOptions {
   bool vnni = false;
 };
 
+/// The pipeline's stages, shared with other targets' pipelines:
+/// weights embedded, dequantization folded into qt.matmul, each qt.matmul
+/// outlined into a kernel declaration and a qt.dispatch (on tensors).
+void addFusionPasses(mlir::OpPassManager &pm,
+                     const CpuPipelineOptions &options);
+/// Tensors to buffers, results to output parameters, C entry points.
+void addBufferizationPasses(mlir::OpPassManager &pm, const std::string &entry);
+/// Remaining loops, vectors, memrefs and functions to the LLVM dialect;
+/// with `genericAllocation`, buffers are allocated through the runtime's
+/// `_mlir_memref_to_llvm_alloc` / `_free` instead of malloc / free.
+void addLlvmLoweringPasses(mlir::OpPassManager &pm, bool genericAllocation);
+
 /// Adds the passes taking a program of func/linalg/tensor/qt ops down to the
 /// LLVM dialect, with kernels dispatched through the runtime.
 void buildCpuPipeline(mlir::OpPassManager &pm,

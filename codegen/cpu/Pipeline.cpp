@@ -49,8 +49,8 @@ using namespace mlir;
 
 namespace quant::cpu {
 
-void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
-  // Embed external weights, fuse, then generate kernels for fused matmuls.
+void addFusionPasses(OpPassManager &pm, const CpuPipelineOptions &options) {
+  // Embed external weights, fuse, then outline kernels for fused matmuls.
   ::quant::LoadExternalWeightsPassOptions weights;
   weights.baseDir = options.weightsDir;
   pm.addPass(::quant::createLoadExternalWeightsPass(weights));
@@ -67,7 +67,9 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   pm.addPass(createOutlineMatmulKernelsPass(outline));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+}
 
+void addBufferizationPasses(OpPassManager &pm, const std::string &entry) {
   // Tensors to buffers; results become output parameters of the entry.
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
@@ -83,12 +85,12 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createCanonicalizerPass());
-  EntryPointPassOptions entry;
-  entry.entry = options.entry;
-  pm.addPass(createEntryPointPass(entry));
-  pm.addPass(createGenerateKernelsPass());
-  pm.addPass(createLowerDispatchPass());
+  EntryPointPassOptions entryOptions;
+  entryOptions.entry = entry;
+  pm.addPass(createEntryPointPass(entryOptions));
+}
 
+void addLlvmLoweringPasses(OpPassManager &pm, bool genericAllocation) {
   // Loops and vectors down to LLVM.
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createConvertVectorToSCFPass(
@@ -102,7 +104,9 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   pm.addNestedPass<func::FuncOp>(vector::createLowerVectorMultiReductionPass(
       vector::VectorMultiReductionLowering::InnerReduction));
   pm.addPass(createConvertVectorToLLVMPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = genericAllocation;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
@@ -111,6 +115,14 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+}
+
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
+  addFusionPasses(pm, options);
+  addBufferizationPasses(pm, options.entry);
+  pm.addPass(createGenerateKernelsPass());
+  pm.addPass(createLowerDispatchPass());
+  addLlvmLoweringPasses(pm, /*genericAllocation=*/false);
 }
 
 void registerCpuPipeline() {

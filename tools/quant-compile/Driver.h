@@ -15,7 +15,7 @@
 
 namespace quant::driver {
 
-enum class EmitKind { Mlir, Llvm, Object, Executable };
+enum class EmitKind { Mlir, Llvm, Object, Executable, Spirv };
 
 /// Prints `[step/total] what (elapsed since the start)` on stderr.
 class Progress {

@@ -15,6 +15,7 @@
 #include "codegen/cpu/ObjectEmitter.h"
 #include "codegen/cpu/Passes.h"
 #include "codegen/cpu/SystemLinker.h"
+#include "codegen/vulkan/Passes.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/AsmState.h"
@@ -52,10 +53,22 @@ cl::opt<EmitKind> emit(
                clEnumValN(EmitKind::Llvm, "llvm", "optimized LLVM IR"),
                clEnumValN(EmitKind::Object, "obj", "an object file"),
                clEnumValN(EmitKind::Executable, "exe",
-                          "a standalone executable (default)")),
+                          "a standalone executable (default)"),
+               clEnumValN(EmitKind::Spirv, "spirv",
+                          "--target=vulkan: the SPIR-V kernels, one "
+                          "<entry>.spv per kernel in the directory -o names")),
     cl::cat(category));
-cl::opt<std::string> target("target", cl::desc("Code generation target"),
+cl::opt<std::string> target("target",
+                            cl::desc("Code generation target: cpu (default) "
+                                     "or vulkan (SPIR-V kernels run through "
+                                     "the Vulkan runtime)"),
                             cl::init("cpu"), cl::cat(category));
+cl::opt<std::string> vulkanBytes(
+    "vulkan-bytes",
+    cl::desc("--target=vulkan: how kernels read 8-bit data: native (8-bit "
+             "storage buffers; default) or emulated (from 32-bit words, for "
+             "devices without 8-bit storage)"),
+    cl::init("native"), cl::cat(category));
 cl::opt<std::string> cpu("cpu",
                          cl::desc("x86-64 CPU to compile for (default: host)"),
                          cl::init("host"), cl::cat(category));
@@ -186,8 +199,17 @@ int main(int argc, char **argv) {
       "  --threads=<N>  default thread count baked into the executable\n"
       "                 (0: one per core; overridable at run time)\n");
 
-  if (target != "cpu")
-    return fail("unknown target '" + target + "' (supported: cpu)");
+  if (target != "cpu" && target != "vulkan")
+    return fail("unknown target '" + target + "' (supported: cpu, vulkan)");
+  bool vulkan = target == "vulkan";
+  if (vulkanBytes != "native" && vulkanBytes != "emulated")
+    return fail("unknown --vulkan-bytes '" + vulkanBytes +
+                "' (expected native or emulated)");
+  if (emit == EmitKind::Spirv && !vulkan)
+    return fail("--emit=spirv needs --target=vulkan");
+  if (vulkan && matmulStrategy == "int8")
+    return fail("--matmul-strategy=int8 is not available with "
+                "--target=vulkan (its kernels dequantize to float)");
   if (matmulStrategy != "auto" && matmulStrategy != "float" &&
       matmulStrategy != "int8")
     return fail("unknown --matmul-strategy '" + matmulStrategy +
@@ -199,17 +221,20 @@ int main(int argc, char **argv) {
   if (optLevel > 3)
     return fail("optimization level must be 0 to 3");
   if (outputFile.empty()) {
-    if (emit == EmitKind::Executable)
+    if (emit == EmitKind::Executable || emit == EmitKind::Spirv)
       return fail("no output file: use -o PATH");
     outputFile = "-";
   }
 
-  if (llvm::StringRef(inputFile).ends_with(".gguf"))
+  if (llvm::StringRef(inputFile).ends_with(".gguf")) {
+    if (vulkan)
+      return fail("models compile for --target=cpu only so far");
     return compileModelFromOptions(argv[0]);
+  }
 
   Progress progress(emit == EmitKind::Executable ? 4 : 3, quiet);
   DialectRegistry registry;
-  quant::cpu::registerCpuDialects(registry);
+  quant::vulkan::registerVulkanDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
 
@@ -233,17 +258,43 @@ int main(int argc, char **argv) {
       !problem.empty())
     return fail(inputFile + ": " + problem);
 
-  progress.step("fusing and lowering to the LLVM dialect");
+  progress.step(vulkan ? "fusing, compiling kernels to SPIR-V and lowering "
+                         "the host code to the LLVM dialect"
+                       : "fusing and lowering to the LLVM dialect");
   PassManager pm(&context);
-  quant::cpu::CpuPipelineOptions pipeline;
-  pipeline.entry = entry.getSymName().str();
-  pipeline.matmulStrategy = matmulStrategy;
-  pipeline.vnni = quant::cpu::cpuHasFeature(cpu, "avx512vnni");
-  pipeline.weightsDir =
+  std::string weightsDir =
       llvm::sys::path::parent_path(inputFile.getValue()).str();
-  quant::cpu::buildCpuPipeline(pm, pipeline);
-  if (failed(pm.run(*module)))
+  // --emit=spirv writes into a directory created here, removed on failure.
+  bool createdSpirvDirectory = false;
+  if (vulkan) {
+    quant::vulkan::VulkanPipelineOptions pipeline;
+    pipeline.entry = entry.getSymName().str();
+    pipeline.weightsDir = weightsDir;
+    pipeline.byteStorage = vulkanBytes == "native"
+                               ? quant::vulkan::ByteStorage::Native
+                               : quant::vulkan::ByteStorage::Emulated;
+    if (emit == EmitKind::Spirv) {
+      createdSpirvDirectory = !llvm::sys::fs::exists(outputFile);
+      if (std::error_code ec = llvm::sys::fs::create_directories(outputFile))
+        return fail("cannot create " + outputFile + ": " + ec.message());
+      pipeline.spirvDirectory = outputFile;
+    }
+    quant::vulkan::buildVulkanPipeline(pm, pipeline);
+  } else {
+    quant::cpu::CpuPipelineOptions pipeline;
+    pipeline.entry = entry.getSymName().str();
+    pipeline.matmulStrategy = matmulStrategy;
+    pipeline.vnni = quant::cpu::cpuHasFeature(cpu, "avx512vnni");
+    pipeline.weightsDir = weightsDir;
+    quant::cpu::buildCpuPipeline(pm, pipeline);
+  }
+  if (failed(pm.run(*module))) {
+    if (createdSpirvDirectory)
+      llvm::sys::fs::remove_directories(outputFile);
     return fail("lowering " + inputFile + " failed (see the diagnostics above)");
+  }
+  if (emit == EmitKind::Spirv)
+    return 0;
 
   quant::cpu::TargetOptions targetOptions;
   targetOptions.cpu = cpu;
@@ -272,14 +323,24 @@ int main(int argc, char **argv) {
 
   progress.step("linking " + outputFile);
   std::string runtimeDir = quant::cpu::runtimeDirectory(argv[0]);
-  std::string runtime = runtimeDir + "/libQuantRuntime.a";
-  std::string runtimeMain = runtimeDir + "/libQuantRuntimeMain.a";
-  if (!llvm::sys::fs::exists(runtime) || !llvm::sys::fs::exists(runtimeMain))
-    return fail("runtime libraries not found in " + runtimeDir +
-                " (set QUANT_RUNTIME_DIR)");
-  error = linkExecutable({"-O2", "-I" QUANT_RUNTIME_INCLUDE_DIR, sourcePath,
-                          objectPath, runtimeMain, runtime, "-lpthread",
-                          "-lm"},
-                         outputFile);
+  std::vector<std::string> libraries =
+      vulkan ? std::vector<std::string>{"libQuantRuntimeVulkanMain.a",
+                                        "libQuantRuntimeVulkan.a",
+                                        "libQuantRuntime.a"}
+             : std::vector<std::string>{"libQuantRuntimeMain.a",
+                                        "libQuantRuntime.a"};
+  std::vector<std::string> linkInputs = {
+      "-O2", "-I" QUANT_RUNTIME_INCLUDE_DIR, sourcePath, objectPath};
+  for (const std::string &library : libraries) {
+    std::string path = runtimeDir + "/" + library;
+    if (!llvm::sys::fs::exists(path))
+      return fail("runtime library " + library + " not found in " +
+                  runtimeDir + " (set QUANT_RUNTIME_DIR)");
+    linkInputs.push_back(path);
+  }
+  if (vulkan)
+    linkInputs.push_back("-lvulkan");
+  linkInputs.insert(linkInputs.end(), {"-lpthread", "-lm"});
+  error = linkExecutable(linkInputs, outputFile);
   return error.empty() ? 0 : fail(error);
 }

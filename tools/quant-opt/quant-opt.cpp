@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/Passes.h"
+#include "codegen/vulkan/Passes.h"
 #include "dialects/qt/QtDialect.h"
 #include "passes/Passes.h"
 
@@ -31,9 +32,11 @@ int main(int argc, char **argv) {
   quant::registerQuantPipelines();
   quant::cpu::registerQuantCpuPasses();
   quant::cpu::registerCpuPipeline();
+  quant::vulkan::registerQuantVulkanPasses();
+  quant::vulkan::registerVulkanPipeline();
 
   mlir::DialectRegistry registry;
-  quant::cpu::registerCpuDialects(registry);
+  quant::vulkan::registerVulkanDialects(registry);
   registry.insert<quant::qt::QtDialect, mlir::arith::ArithDialect,
                   mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
                   mlir::math::MathDialect, mlir::memref::MemRefDialect,

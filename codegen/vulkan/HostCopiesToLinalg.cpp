@@ -1,0 +1,33 @@
+//===- HostCopiesToLinalg.cpp - buffer copies become GPU work -------------===//
+
+#include "codegen/vulkan/Passes.h"
+
+namespace quant::vulkan {
+#define GEN_PASS_DEF_HOSTCOPIESTOLINALGPASS
+#include "codegen/vulkan/Passes.h.inc"
+} // namespace quant::vulkan
+
+using namespace mlir;
+
+namespace {
+
+struct HostCopiesToLinalgPass
+    : quant::vulkan::impl::HostCopiesToLinalgPassBase<HostCopiesToLinalgPass> {
+  void runOnOperation() override {
+    SmallVector<memref::CopyOp> copies;
+    getOperation().walk([&](memref::CopyOp op) { copies.push_back(op); });
+    for (memref::CopyOp op : copies) {
+      auto source = cast<MemRefType>(op.getSource().getType());
+      auto target = cast<MemRefType>(op.getTarget().getType());
+      // Strided views stay host copies (the launch lowering syncs first).
+      if (!source.getLayout().isIdentity() || !target.getLayout().isIdentity())
+        continue;
+      OpBuilder builder(op);
+      linalg::CopyOp::create(builder, op.getLoc(), op.getSource(),
+                             op.getTarget());
+      op.erase();
+    }
+  }
+};
+
+} // namespace

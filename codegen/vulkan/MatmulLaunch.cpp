@@ -1,0 +1,275 @@
+//===- MatmulLaunch.cpp - matmul dispatches to GPU launches ---------------===//
+//
+// The GPU form of a fused quantized matmul `y[b, n, m] = sum_k x[b, n, k] *
+// W[b?, m, k]`, built like the known-good matrix-vector kernels: workgroup
+// (m, tile of activation rows, b) owns one weight row; its invocations take
+// the row's decoding steps (blocks, or 32-element chunks of per-row formats)
+// in turn, dequantize each element in registers with the format interface's
+// scalar hook, and multiply it into one accumulator per activation row. The
+// accumulators are summed within each subgroup (GroupNonUniformFAdd), then
+// across subgroups through workgroup memory; the sums do not depend on the
+// subgroup size.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/KernelSupport.h"
+#include "codegen/vulkan/Passes.h"
+#include "dialects/qt/QtOps.h"
+
+#include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
+
+namespace quant::vulkan {
+#define GEN_PASS_DEF_MATMULLAUNCHPASS
+#include "codegen/vulkan/Passes.h.inc"
+} // namespace quant::vulkan
+
+using namespace mlir;
+using namespace quant;
+
+namespace {
+
+/// The memory space of workgroup-shared buffers (SPIR-V Workgroup storage).
+constexpr int64_t kWorkgroupMemorySpace = 3;
+
+/// Emits one matmul as a gpu.launch at the builder's position.
+class MatmulLaunchEmitter {
+public:
+  MatmulLaunchEmitter(OpBuilder &builder, Location loc,
+                      const cpu::MatmulKernelSpec &spec, int64_t workgroupSize,
+                      int64_t rowTile)
+      : b(builder), loc(loc), spec(spec), plan(cpu::planRowDecode(spec)),
+        workgroupSize(workgroupSize), rowTile(rowTile) {}
+
+  void emit(Value x, Value w, Value y) {
+    bool batched = spec.activations.getRank() == 3;
+    int64_t rowsM = spec.weights.getShape()[batchedWeights() ? 1 : 0];
+    Value rowsN = memref::DimOp::create(b, loc, x, batched ? 1 : 0);
+    Value batches = batched ? Value(memref::DimOp::create(b, loc, x, 0))
+                            : index(1);
+    Value tiles = arith::CeilDivUIOp::create(b, loc, rowsN, index(rowTile));
+    auto launch = gpu::LaunchOp::create(b, loc, index(rowsM), tiles, batches,
+                                        index(workgroupSize), index(1),
+                                        index(1));
+    Block &body = launch.getBody().front();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&body);
+    gpu::TerminatorOp::create(b, loc);
+    b.setInsertionPointToStart(&body);
+
+    Value m = launch.getBlockIds().x;
+    Value n0 = arith::MulIOp::create(b, loc, launch.getBlockIds().y,
+                                     index(rowTile));
+    Value batch = launch.getBlockIds().z;
+    Value thread = launch.getThreadIds().x;
+    SmallVector<Value> weightRow;
+    if (batchedWeights())
+      weightRow.push_back(batch);
+    weightRow.push_back(m);
+
+    // The tile's activation rows, clamped into range: rows past the end are
+    // computed on the last row and never stored.
+    Value lastRow = arith::SubIOp::create(b, loc, rowsN, index(1));
+    SmallVector<SmallVector<Value>> activationRows;
+    for (int64_t j = 0; j < rowTile; ++j) {
+      Value n = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, n0, index(j)), lastRow);
+      SmallVector<Value> row;
+      if (batched)
+        row.push_back(batch);
+      row.push_back(n);
+      activationRows.push_back(row);
+    }
+
+    SmallVector<Value> partial =
+        emitRowLoop(x, w, thread, weightRow, activationRows);
+    SmallVector<Value> sums = emitWorkgroupSums(thread, partial);
+
+    // Invocation j stores activation row n0 + j when it exists.
+    Value stores = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                         thread, index(rowTile));
+    auto ifStore = scf::IfOp::create(b, loc, stores);
+    b.setInsertionPointToStart(&ifStore.getThenRegion().front());
+    Value n = arith::AddIOp::create(b, loc, n0, thread);
+    auto ifInRange = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n, rowsN));
+    b.setInsertionPointToStart(&ifInRange.getThenRegion().front());
+    SmallVector<Value> index;
+    if (batched)
+      index.push_back(batch);
+    index.append({n, m});
+    memref::StoreOp::create(b, loc, sums.front(), y, index);
+  }
+
+private:
+  bool batchedWeights() const { return spec.weights.getRank() == 4; }
+  Value index(int64_t value) {
+    return arith::ConstantIndexOp::create(b, loc, value);
+  }
+
+  /// This invocation's share of the row: steps thread, thread + workgroup
+  /// size, ...; returns one partial sum per activation row.
+  SmallVector<Value> emitRowLoop(Value x, Value w, Value thread,
+                                 ArrayRef<Value> weightRow,
+                                 ArrayRef<SmallVector<Value>> activationRows) {
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    SmallVector<Value> inits(rowTile, zero);
+    auto loop = scf::ForOp::create(b, loc, thread, index(plan.steps),
+                                   index(workgroupSize), inits);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value step = loop.getInductionVar();
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    Value column = arith::MulIOp::create(b, loc, step,
+                                         index(plan.elementsPerStep));
+    for (int64_t lane = 0; lane < plan.elementsPerStep; ++lane) {
+      Value weight = decodeElement(w, weightRow, step, lane);
+      Value k = arith::AddIOp::create(b, loc, column, index(lane));
+      for (int64_t j = 0; j < rowTile; ++j) {
+        SmallVector<Value> at(activationRows[j]);
+        at.push_back(k);
+        Value activation = memref::LoadOp::create(b, loc, x, at);
+        acc[j] = math::FmaOp::create(b, loc, weight, activation, acc[j]);
+      }
+    }
+    scf::YieldOp::create(b, loc, acc);
+    return SmallVector<Value>(loop.getResults());
+  }
+
+  /// Element `lane` of step `step` of the weight row, as f32.
+  Value decodeElement(Value w, ArrayRef<Value> weightRow, Value step,
+                      int64_t lane) {
+    auto loadByte = [&](int64_t offset) -> Value {
+      // Chunked per-row formats: the header, then this chunk's codes.
+      Value block = step, byte;
+      if (plan.chunked) {
+        block = index(0);
+        if (offset < plan.headerBytes) {
+          byte = index(offset);
+        } else {
+          Value chunk = arith::MulIOp::create(b, loc, step,
+                                              index(plan.chunkCodeBytes));
+          byte = arith::AddIOp::create(b, loc, chunk, index(offset));
+        }
+      } else {
+        byte = index(offset);
+      }
+      SmallVector<Value> at(weightRow);
+      at.append({block, byte});
+      Value value = memref::LoadOp::create(b, loc, w, at);
+      return arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
+    };
+    if (plan.chunked)
+      return qt::emitDequantizeElement(b, loc, plan.stepSpec, loadByte, lane);
+    return spec.format.emitDequantizeElement(b, loc, loadByte, lane,
+                                             unsigned(spec.reductionSize));
+  }
+
+  /// Sums each partial over the workgroup; the results are valid in
+  /// invocation j for activation row j (returned as `sums[0]`).
+  SmallVector<Value> emitWorkgroupSums(Value thread, ArrayRef<Value> partial) {
+    auto sharedType =
+        MemRefType::get({rowTile * workgroupSize}, b.getF32Type(),
+                        MemRefLayoutAttrInterface(),
+                        b.getI64IntegerAttr(kWorkgroupMemorySpace));
+    Value shared = memref::AllocOp::create(b, loc, sharedType);
+    Value lane = gpu::LaneIdOp::create(b, loc, b.getIndexType(), nullptr);
+    Value subgroup = gpu::SubgroupIdOp::create(b, loc, nullptr);
+    Value subgroups = gpu::NumSubgroupsOp::create(b, loc, nullptr);
+    SmallVector<Value> subgroupSums;
+    for (Value value : partial)
+      subgroupSums.push_back(spirv::GroupNonUniformFAddOp::create(
+          b, loc, b.getF32Type(),
+          spirv::ScopeAttr::get(b.getContext(), spirv::Scope::Subgroup),
+          spirv::GroupOperationAttr::get(b.getContext(),
+                                         spirv::GroupOperation::Reduce),
+          value, Value()));
+    auto ifFirst = scf::IfOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane,
+                              index(0)));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
+      for (int64_t j = 0; j < rowTile; ++j) {
+        Value slot = arith::AddIOp::create(
+            b, loc, index(j * workgroupSize), subgroup);
+        memref::StoreOp::create(b, loc, subgroupSums[j], shared, slot);
+      }
+    }
+    gpu::BarrierOp::create(b, loc);
+    // Invocation j (< rowTile) adds up row j's subgroup sums; others read a
+    // clamped row and discard it.
+    Value row = arith::MinUIOp::create(b, loc, thread, index(rowTile - 1));
+    Value base = arith::MulIOp::create(b, loc, row, index(workgroupSize));
+    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+    auto loop = scf::ForOp::create(b, loc, index(0), subgroups, index(1),
+                                   ValueRange{zero});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value slot =
+          arith::AddIOp::create(b, loc, base, loop.getInductionVar());
+      Value value = memref::LoadOp::create(b, loc, shared, slot);
+      scf::YieldOp::create(
+          b, loc,
+          ValueRange{arith::AddFOp::create(b, loc, loop.getRegionIterArg(0),
+                                           value)});
+    }
+    return {loop.getResult(0)};
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const cpu::MatmulKernelSpec &spec;
+  cpu::RowDecodePlan plan;
+  int64_t workgroupSize, rowTile;
+};
+
+struct MatmulLaunchPass
+    : quant::vulkan::impl::MatmulLaunchPassBase<MatmulLaunchPass> {
+  using MatmulLaunchPassBase::MatmulLaunchPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (workgroupSize < 1 || rowTile < 1 || rowTile > workgroupSize) {
+      module.emitError("invalid matmul launch options: workgroup size ")
+          << workgroupSize << ", row tile " << rowTile;
+      return signalPassFailure();
+    }
+    SmallVector<qt::DispatchOp> dispatches;
+    module.walk([&](qt::DispatchOp op) { dispatches.push_back(op); });
+    llvm::SetVector<func::FuncOp> kernels;
+    for (qt::DispatchOp op : dispatches) {
+      auto kernel = module.lookupSymbol<func::FuncOp>(op.getKernelAttr());
+      auto attr = kernel ? kernel->getAttrOfType<DictionaryAttr>(
+                               cpu::kMatmulKernelAttr)
+                         : DictionaryAttr();
+      cpu::MatmulKernelSpec spec;
+      bool integer = false;
+      if (!attr || failed(cpu::decodeKernelSpec(attr, spec, integer))) {
+        op.emitOpError("does not dispatch a matmul kernel");
+        return signalPassFailure();
+      }
+      if (op.getNumResults() != 0 || op.getInputs().size() != 2 ||
+          op.getOutputs().size() != 1) {
+        op.emitOpError("must be a bufferized matmul dispatch");
+        return signalPassFailure();
+      }
+      if (integer) {
+        op.emitOpError("uses the int8 strategy, which the Vulkan target "
+                       "does not implement");
+        return signalPassFailure();
+      }
+      OpBuilder builder(op);
+      MatmulLaunchEmitter(builder, op.getLoc(), spec, workgroupSize, rowTile)
+          .emit(op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]);
+      op.erase();
+      kernels.insert(kernel);
+    }
+    for (func::FuncOp kernel : kernels)
+      kernel.erase();
+  }
+};
+
+} // namespace

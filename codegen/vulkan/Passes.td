@@ -1,0 +1,91 @@
+//===- Passes.td - Vulkan code generation passes -----------*- tablegen -*-===//
+
+#ifndef QUANT_CODEGEN_VULKAN_PASSES_TD
+#define QUANT_CODEGEN_VULKAN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def MatmulLaunchPass : Pass<"qt-vulkan-matmul-launch", "::mlir::ModuleOp"> {
+  let summary = "Turns each bufferized matmul qt.dispatch into a gpu.launch";
+  let description = [{
+    Replaces every `qt.dispatch` of a kernel declared by
+    `qt-cpu-outline-kernels` (its `qt.matmul_kernel` attribute describes the
+    computation) with a `gpu.launch` computing it: one workgroup per weight
+    row and tile of activation rows; each invocation dequantizes a strided
+    share of the row's blocks element by element with the format's
+    `emitDequantizeElement` hook and accumulates with FMAs; partial sums are
+    reduced across the subgroup, then across subgroups through workgroup
+    memory. The kernel declarations are erased.
+  }];
+  let options = [
+    Option<"workgroupSize", "workgroup-size", "int64_t", /*default=*/"64",
+           "Invocations per workgroup">,
+    Option<"rowTile", "row-tile", "int64_t", /*default=*/"4",
+           "Activation rows sharing each dequantized element">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::spirv::SPIRVDialect"
+  ];
+}
+
+def HostCopiesToLinalgPass : Pass<"qt-vulkan-copies-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Turns memref.copy between dense buffers into linalg.copy";
+  let description = [{
+    So that buffer copies run as GPU kernels like every other linalg op,
+    instead of on the host between dispatches.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def SinkConstantsPass : Pass<"qt-vulkan-sink-constants", "::mlir::ModuleOp"> {
+  let summary = "Moves the constants a gpu.launch uses into its body";
+  let description = [{
+    Canonicalization hoists constants out of launch bodies; sunk back before
+    outlining, they stay compile-time constants of the kernel instead of
+    becoming kernel arguments (each a storage buffer in Vulkan).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def KernelAbiPass : Pass<"qt-vulkan-kernel-abi", "::mlir::ModuleOp"> {
+  let summary = "Gives each outlined GPU kernel its SPIR-V entry point ABI";
+  let description = [{
+    Sets `spirv.entry_point_abi` (the workgroup size, from the kernel's
+    `known_block_size`) on every `gpu.func` kernel, and reports a kernel
+    whose workgroup size is unknown or whose arguments are not dense
+    buffers or scalars as an error.
+  }];
+  let dependentDialects = ["::mlir::spirv::SPIRVDialect"];
+}
+
+def LowerLaunchPass : Pass<"qt-vulkan-lower-launch", "::mlir::ModuleOp"> {
+  let summary = "Compiles kernels to SPIR-V and lowers gpu.launch_func to the runtime";
+  let description = [{
+    Converts each `gpu.module` (a copy of it, in a nested module) to a
+    `spirv.module` for the target environment (Vulkan, SPIR-V 1.3, subgroup
+    arithmetic, with or without 8-bit storage), serializes it into a
+    constant global of 32-bit words, replaces each `gpu.launch_func` by a
+    call of the Vulkan runtime's `qrt_vk_dispatch(spirv, words, entry,
+    groups x/y/z, args, count)` (four int64 slots per argument: address or
+    value, bytes, flags, scalar), calls `qrt_vk_sync()` before host code
+    touches memory and before each return, and erases the GPU modules.
+  }];
+  let options = [
+    Option<"byteStorage", "byte-storage", "std::string",
+           /*default=*/"\"native\"",
+           "native (Int8 + 8-bit storage buffers) or emulated (bytes "
+           "extracted from 32-bit words)">,
+    Option<"spirvDirectory", "spirv-directory", "std::string",
+           /*default=*/"\"\"",
+           "When set, also writes each kernel's SPIR-V to <dir>/<entry>.spv">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::spirv::SPIRVDialect"
+  ];
+}
+
+#endif // QUANT_CODEGEN_VULKAN_PASSES_TD

@@ -1,0 +1,75 @@
+//===- Pipeline.cpp - the Vulkan lowering pipeline ------------------------===//
+//
+// func/linalg/tensor/qt -> fused matmul kernels and linalg ops as GPU
+// launches -> SPIR-V kernels embedded in host code -> the LLVM dialect.
+// The fusion and bufferization stages are the CPU pipeline's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/Passes.h"
+#include "codegen/vulkan/Passes.h"
+
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/SPIRV/IR/SPIRVDialect.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+namespace quant::vulkan {
+
+void buildVulkanPipeline(OpPassManager &pm,
+                         const VulkanPipelineOptions &options) {
+  cpu::CpuPipelineOptions fusion;
+  fusion.weightsDir = options.weightsDir;
+  fusion.matmulStrategy = "float";
+  cpu::addFusionPasses(pm, fusion);
+  cpu::addBufferizationPasses(pm, options.entry);
+
+  // Fused matmuls become launches of their own kernels; every other linalg
+  // op becomes parallel loops tiled by the workgroup size and mapped to
+  // workgroups (outer) and invocations (inner).
+  MatmulLaunchPassOptions matmul;
+  matmul.workgroupSize = options.workgroupSize;
+  pm.addPass(createMatmulLaunchPass(matmul));
+  pm.addPass(createHostCopiesToLinalgPass());
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createParallelLoopTilingPass(
+      {options.workgroupSize}, /*noMinMaxBounds=*/true));
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createSinkConstantsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createKernelAbiPass());
+  LowerLaunchPassOptions launch;
+  launch.byteStorage =
+      options.byteStorage == ByteStorage::Native ? "native" : "emulated";
+  launch.spirvDirectory = options.spirvDirectory;
+  pm.addPass(createLowerLaunchPass(launch));
+
+  cpu::addLlvmLoweringPasses(pm, /*genericAllocation=*/true);
+}
+
+void registerVulkanPipeline() {
+  PassPipelineRegistration<>(
+      "qt-vulkan-pipeline",
+      "Lowers a program with qt ops to host code running SPIR-V kernels",
+      [](OpPassManager &pm) {
+        buildVulkanPipeline(pm, VulkanPipelineOptions());
+      });
+}
+
+void registerVulkanDialects(DialectRegistry &registry) {
+  cpu::registerCpuDialects(registry);
+  registry.insert<gpu::GPUDialect, spirv::SPIRVDialect>();
+}
+
+} // namespace quant::vulkan

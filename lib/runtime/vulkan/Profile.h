@@ -1,0 +1,41 @@
+//===- Profile.h - Per-kernel GPU times -------------------------*- C++ -*-===//
+//
+// Collects the timestamp-measured GPU time of every dispatch by kernel entry
+// point and formats the QUANT_VK_PROFILE=1 report.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANT_RUNTIME_VULKAN_PROFILE_H
+#define QUANT_RUNTIME_VULKAN_PROFILE_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace quant::rt::vk {
+
+/// GPU times by kernel.
+class Profile {
+public:
+  /// The id of the kernel named `entryPoint` (one id per distinct name).
+  uint32_t kernelId(const std::string &entryPoint);
+  /// Records one dispatch of kernel `id` that took `ms` milliseconds.
+  void add(uint32_t id, double ms);
+  /// One line per kernel that ran, in first-seen order:
+  /// "vulkan profile: NAME: N calls, total X ms, median Y ms".
+  std::vector<std::string> report() const;
+
+private:
+  struct Kernel {
+    std::string name;
+    std::vector<double> times;
+  };
+  std::vector<Kernel> kernels;
+};
+
+/// True when the environment asks for the report (QUANT_VK_PROFILE=1).
+bool profileRequested();
+
+} // namespace quant::rt::vk
+
+#endif // QUANT_RUNTIME_VULKAN_PROFILE_H
