@@ -31,14 +31,17 @@ namespace {
 /// The memory space of workgroup-shared buffers (SPIR-V Workgroup storage).
 constexpr int64_t kWorkgroupMemorySpace = 3;
 
+/// The most elements of a block one work item decodes.
+constexpr int64_t kSliceLanes = 32;
+
 /// Emits one matmul as a gpu.launch at the builder's position.
 class MatmulLaunchEmitter {
 public:
   MatmulLaunchEmitter(OpBuilder &builder, Location loc,
                       const cpu::MatmulKernelSpec &spec, int64_t workgroupSize,
-                      int64_t rowTile)
+                      int64_t rowTile, StringRef name)
       : b(builder), loc(loc), spec(spec), plan(cpu::planRowDecode(spec)),
-        workgroupSize(workgroupSize), rowTile(rowTile) {}
+        workgroupSize(workgroupSize), rowTile(rowTile), name(name) {}
 
   void emit(Value x, Value w, Value y) {
     bool batched = spec.activations.getRank() == 3;
@@ -47,9 +50,16 @@ public:
     Value batches = batched ? Value(memref::DimOp::create(b, loc, x, 0))
                             : index(1);
     Value tiles = arith::CeilDivUIOp::create(b, loc, rowsN, index(rowTile));
-    auto launch = gpu::LaunchOp::create(b, loc, index(rowsM), tiles, batches,
-                                        index(workgroupSize), index(1),
-                                        index(1));
+    // Named so that the outlined kernel (and its SPIR-V entry point) says
+    // what it is.
+    auto symbol = FlatSymbolRefAttr::get(b.getContext(), name);
+    auto launch = gpu::LaunchOp::create(
+        b, loc, index(rowsM), tiles, batches, index(workgroupSize), index(1),
+        index(1), /*dynamicSharedMemorySize=*/nullptr,
+        /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{},
+        /*workgroupAttributions=*/{}, /*privateAttributions=*/{},
+        /*clusterSizeX=*/nullptr, /*clusterSizeY=*/nullptr,
+        /*clusterSizeZ=*/nullptr, /*module=*/symbol, /*function=*/symbol);
     Block &body = launch.getBody().front();
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&body);
@@ -107,23 +117,74 @@ private:
     return arith::ConstantIndexOp::create(b, loc, value);
   }
 
-  /// This invocation's share of the row: steps thread, thread + workgroup
-  /// size, ...; returns one partial sum per activation row.
+  /// This invocation's share of the row; returns one partial sum per
+  /// activation row. Work items are (step, slice) pairs: a step's elements
+  /// are decoded in slices of at most kSliceLanes, so a K-quant super-block
+  /// (256 elements) is shared by several invocations, and each slice's
+  /// straight-line code stays small (shader compilers, llvmpipe's among
+  /// them, slow down sharply on very large basic blocks).
   SmallVector<Value> emitRowLoop(Value x, Value w, Value thread,
                                  ArrayRef<Value> weightRow,
                                  ArrayRef<SmallVector<Value>> activationRows) {
+    int64_t elements = plan.elementsPerStep;
+    int64_t slices = 1;
+    if (elements > kSliceLanes && elements % kSliceLanes == 0)
+      slices = elements / kSliceLanes;
+    int64_t sliceLanes = elements / slices;
+
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     SmallVector<Value> inits(rowTile, zero);
-    auto loop = scf::ForOp::create(b, loc, thread, index(plan.steps),
+    auto loop = scf::ForOp::create(b, loc, thread,
+                                   index(plan.steps * slices),
                                    index(workgroupSize), inits);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value step = loop.getInductionVar();
+    Value item = loop.getInductionVar();
     SmallVector<Value> acc(loop.getRegionIterArgs());
-    Value column = arith::MulIOp::create(b, loc, step,
-                                         index(plan.elementsPerStep));
-    for (int64_t lane = 0; lane < plan.elementsPerStep; ++lane) {
-      Value weight = decodeElement(w, weightRow, step, lane);
+    Value step = item, slice;
+    if (slices > 1) {
+      step = arith::DivUIOp::create(b, loc, item, index(slices));
+      slice = arith::RemUIOp::create(b, loc, item, index(slices));
+    }
+    Value column = arith::MulIOp::create(b, loc, step, index(elements));
+    // Slice s is its own region (an scf.if on the slice index).
+    for (int64_t s = 0; s < slices; ++s) {
+      int64_t first = s * sliceLanes;
+      if (slices == 1) {
+        acc = emitSlice(x, w, weightRow, activationRows, step, column, first,
+                        sliceLanes, acc);
+        continue;
+      }
+      Value isSlice = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            slice, index(s));
+      auto ifSlice = scf::IfOp::create(b, loc, TypeRange(ValueRange(acc)),
+                                       isSlice, /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard sliceGuard(b);
+        b.setInsertionPointToStart(&ifSlice.getThenRegion().front());
+        scf::YieldOp::create(b, loc,
+                             emitSlice(x, w, weightRow, activationRows, step,
+                                       column, first, sliceLanes, acc));
+        b.setInsertionPointToStart(&ifSlice.getElseRegion().front());
+        scf::YieldOp::create(b, loc, acc);
+      }
+      acc = SmallVector<Value>(ifSlice.getResults());
+    }
+    scf::YieldOp::create(b, loc, acc);
+    return SmallVector<Value>(loop.getResults());
+  }
+
+  /// Multiplies elements [first, first + lanes) of step `step` (starting at
+  /// reduction index `column`) into the accumulators.
+  SmallVector<Value> emitSlice(Value x, Value w, ArrayRef<Value> weightRow,
+                               ArrayRef<SmallVector<Value>> activationRows,
+                               Value step, Value column, int64_t first,
+                               int64_t lanes, SmallVector<Value> acc) {
+    // Each byte is loaded once and shared by the slice's elements (a Q4_0
+    // code byte holds two): fewer loads, and far less IR for CSE.
+    llvm::DenseMap<int64_t, Value> bytes;
+    for (int64_t lane = first; lane < first + lanes; ++lane) {
+      Value weight = decodeElement(w, weightRow, step, lane, bytes);
       Value k = arith::AddIOp::create(b, loc, column, index(lane));
       for (int64_t j = 0; j < rowTile; ++j) {
         SmallVector<Value> at(activationRows[j]);
@@ -132,14 +193,17 @@ private:
         acc[j] = math::FmaOp::create(b, loc, weight, activation, acc[j]);
       }
     }
-    scf::YieldOp::create(b, loc, acc);
-    return SmallVector<Value>(loop.getResults());
+    return acc;
   }
 
-  /// Element `lane` of step `step` of the weight row, as f32.
+  /// Element `lane` of step `step` of the weight row, as f32; `bytes` holds
+  /// the step's bytes loaded so far, by offset.
   Value decodeElement(Value w, ArrayRef<Value> weightRow, Value step,
-                      int64_t lane) {
+                      int64_t lane, llvm::DenseMap<int64_t, Value> &bytes) {
     auto loadByte = [&](int64_t offset) -> Value {
+      Value &cached = bytes[offset];
+      if (cached)
+        return cached;
       // Chunked per-row formats: the header, then this chunk's codes.
       Value block = step, byte;
       if (plan.chunked) {
@@ -157,7 +221,8 @@ private:
       SmallVector<Value> at(weightRow);
       at.append({block, byte});
       Value value = memref::LoadOp::create(b, loc, w, at);
-      return arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
+      cached = arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
+      return cached;
     };
     if (plan.chunked)
       return qt::emitDequantizeElement(b, loc, plan.stepSpec, loadByte, lane);
@@ -224,6 +289,7 @@ private:
   const cpu::MatmulKernelSpec &spec;
   cpu::RowDecodePlan plan;
   int64_t workgroupSize, rowTile;
+  std::string name;
 };
 
 struct MatmulLaunchPass
@@ -240,6 +306,7 @@ struct MatmulLaunchPass
     SmallVector<qt::DispatchOp> dispatches;
     module.walk([&](qt::DispatchOp op) { dispatches.push_back(op); });
     llvm::SetVector<func::FuncOp> kernels;
+    unsigned counter = 0;
     for (qt::DispatchOp op : dispatches) {
       auto kernel = module.lookupSymbol<func::FuncOp>(op.getKernelAttr());
       auto attr = kernel ? kernel->getAttrOfType<DictionaryAttr>(
@@ -262,7 +329,15 @@ struct MatmulLaunchPass
         return signalPassFailure();
       }
       OpBuilder builder(op);
-      MatmulLaunchEmitter(builder, op.getLoc(), spec, workgroupSize, rowTile)
+      std::string name = "qt_matmul_" + std::to_string(counter++);
+      // Blocks decoded in several slices (K-quant super-blocks) take one
+      // activation row per workgroup: a row tile would multiply the code of
+      // every slice, and shader compilers are slow on large kernels.
+      int64_t tile = cpu::planRowDecode(spec).elementsPerStep > kSliceLanes
+                         ? 1
+                         : int64_t(rowTile);
+      MatmulLaunchEmitter(builder, op.getLoc(), spec, workgroupSize, tile,
+                          name)
           .emit(op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]);
       op.erase();
       kernels.insert(kernel);

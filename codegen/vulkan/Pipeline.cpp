@@ -32,9 +32,7 @@ void buildVulkanPipeline(OpPassManager &pm,
   // Fused matmuls become launches of their own kernels; every other linalg
   // op becomes parallel loops tiled by the workgroup size and mapped to
   // workgroups (outer) and invocations (inner).
-  MatmulLaunchPassOptions matmul;
-  matmul.workgroupSize = options.workgroupSize;
-  pm.addPass(createMatmulLaunchPass(matmul));
+  // (Matmul kernels are generated last: their bodies are large.)
   pm.addPass(createHostCopiesToLinalgPass());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
@@ -42,6 +40,10 @@ void buildVulkanPipeline(OpPassManager &pm,
       {options.workgroupSize}, /*noMinMaxBounds=*/true));
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  MatmulLaunchPassOptions matmul;
+  matmul.workgroupSize = options.workgroupSize;
+  pm.addPass(createMatmulLaunchPass(matmul));
+  pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createSinkConstantsPass());
   pm.addPass(createGpuKernelOutliningPass());

@@ -5,6 +5,7 @@
 #include "quant/models/Mixing.h"
 #include "quant/runtime/Npy.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -27,7 +28,8 @@ std::string compilerPath() {
 }
 
 std::string freshWorkDir(const std::string &name) {
-  fs::path dir = fs::path(QUANT_E2E_WORK_DIR) / name;
+  const char *base = std::getenv("QUANT_E2E_WORK_DIR");
+  fs::path dir = fs::path(base ? base : QUANT_E2E_WORK_DIR) / name;
   std::error_code ec;
   fs::remove_all(dir, ec);
   fs::create_directories(dir, ec);
@@ -158,6 +160,49 @@ double Rng::normal() {
 
 uint64_t hashString(const std::string &text) {
   return models::fnv1a64(text.data(), text.size());
+}
+
+} // namespace quant::e2e
+
+namespace quant::e2e {
+
+std::vector<std::string> listFiles(const std::string &dir,
+                                   const std::string &suffix) {
+  std::vector<std::string> paths;
+  std::error_code ec;
+  for (const auto &entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string path = entry.path().string();
+    if (path.size() >= suffix.size() &&
+        path.compare(path.size() - suffix.size(), suffix.size(), suffix) == 0)
+      paths.push_back(path);
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+std::string spirvValPath() {
+  if (const char *path = std::getenv("QUANT_SPIRV_VAL"))
+    return path;
+  const char *searchPath = std::getenv("PATH");
+  std::stringstream dirs(searchPath ? searchPath : "/usr/bin");
+  for (std::string dir; std::getline(dirs, dir, ':');) {
+    std::string candidate = dir + "/spirv-val";
+    if (access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+  }
+  return "/usr/bin/spirv-val";
+}
+
+bool vulkanDeviceAvailable() {
+  if (const char *files = std::getenv("VK_DRIVER_FILES"))
+    return std::filesystem::exists(files);
+  std::error_code ec;
+  for (const char *dir :
+       {"/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"})
+    if (std::filesystem::is_directory(dir, ec) &&
+        !std::filesystem::is_empty(dir, ec))
+      return true;
+  return false;
 }
 
 } // namespace quant::e2e

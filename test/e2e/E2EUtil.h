@@ -20,7 +20,7 @@ namespace quant::e2e {
 std::string compilerPath();
 
 /// A fresh, empty scratch directory `<work dir>/<name>` (removed first if it
-/// exists).
+/// exists); the work directory is $QUANT_E2E_WORK_DIR, else the build's.
 std::string freshWorkDir(const std::string &name);
 
 /// What a finished child process left behind.
@@ -59,6 +59,17 @@ std::string writeF32Npy(const std::string &path,
 /// Reads a float32 .npy file; on failure returns a message, else "".
 std::string readF32Npy(const std::string &path, std::vector<int64_t> &shape,
                        std::vector<float> &values);
+
+/// The paths of the files in `dir` whose names end with `suffix`, sorted.
+std::vector<std::string> listFiles(const std::string &dir,
+                                   const std::string &suffix);
+
+/// spirv-val (SPIRV-Tools): $QUANT_SPIRV_VAL, else the one on PATH.
+std::string spirvValPath();
+
+/// True when a Vulkan driver is installed: the one VK_DRIVER_FILES names, or
+/// any ICD in the standard directories.
+bool vulkanDeviceAvailable();
 
 /// "2x3x4", "5".
 std::string shapeString(const std::vector<int64_t> &shape);

@@ -28,38 +28,48 @@
 namespace quant::e2e {
 namespace {
 
-/// A format compiled with a strategy for a CPU.
+/// Where a program runs.
+enum class Target { Cpu, Vulkan, VulkanEmulatedBytes };
+
+/// A format compiled with a strategy for a CPU, or for Vulkan.
 struct MatmulParam {
   TestFormat format;
   Strategy strategy;
   /// quant-compile --cpu; empty for the host.
   std::string cpu;
+  Target target = Target::Cpu;
 };
 
-/// Test names show the format's id, test output its IR spelling.
-void PrintTo(const MatmulParam &param, std::ostream *os) {
-  *os << param.format.attribute
-      << " --matmul-strategy=" << strategyName(param.strategy);
-  if (!param.cpu.empty())
-    *os << " --cpu=" << param.cpu;
-}
-
-std::vector<MatmulParam> paramsFor(const std::vector<TestFormat> &formats,
-                                   Strategy strategy,
-                                   const std::string &cpu = "") {
-  std::vector<MatmulParam> params;
-  for (const TestFormat &format : formats)
-    params.push_back({format, strategy, cpu});
-  return params;
-}
+bool isVulkan(const MatmulParam &param) { return param.target != Target::Cpu; }
 
 /// The quant-compile options of `param`.
 std::vector<std::string> compileOptions(const MatmulParam &param) {
+  if (isVulkan(param))
+    return {"--target=vulkan",
+            param.target == Target::Vulkan ? "--vulkan-bytes=native"
+                                           : "--vulkan-bytes=emulated"};
   std::vector<std::string> options = {std::string("--matmul-strategy=") +
                                       strategyName(param.strategy)};
   if (!param.cpu.empty())
     options.push_back("--cpu=" + param.cpu);
   return options;
+}
+
+/// Test names show the format's id, test output its IR spelling.
+void PrintTo(const MatmulParam &param, std::ostream *os) {
+  *os << param.format.attribute;
+  for (const std::string &option : compileOptions(param))
+    *os << " " << option;
+}
+
+std::vector<MatmulParam> paramsFor(const std::vector<TestFormat> &formats,
+                                   Strategy strategy,
+                                   const std::string &cpu = "",
+                                   Target target = Target::Cpu) {
+  std::vector<MatmulParam> params;
+  for (const TestFormat &format : formats)
+    params.push_back({format, strategy, cpu, target});
+  return params;
 }
 
 /// A case the compiler is known to get wrong: skipped, with the reason, until
@@ -85,6 +95,8 @@ bool matches(const char *pattern, const std::string &value) {
 }
 
 const char *knownFailure(const MatmulParam &param, const std::string &test) {
+  if (isVulkan(param) && !vulkanDeviceAvailable())
+    return "no Vulkan driver on this machine (lavapipe: mesa-vulkan-drivers)";
   for (const KnownFailure &known : knownFailures())
     if (known.strategy == param.strategy && matches(known.cpu, param.cpu) &&
         matches(known.format, param.format.id) && matches(known.test, test))
@@ -135,10 +147,14 @@ std::string runExecutable(const ProgramRun &run,
   return "";
 }
 
-/// The scratch directory of a program: <work>/<format id>[_int8][_<cpu>].
+/// The scratch directory of a program:
+/// <work>/<format id>[_int8][_<cpu>][_vulkan[_emulated]].
 std::string directoryName(const MatmulParam &param) {
+  std::string target = param.target == Target::Cpu      ? ""
+                       : param.target == Target::Vulkan ? "_vulkan"
+                                                        : "_vulkan_emulated";
   return param.format.id + (param.strategy == Strategy::Float ? "" : "_int8") +
-         (param.cpu.empty() ? "" : "_" + param.cpu);
+         (param.cpu.empty() ? "" : "_" + param.cpu) + target;
 }
 
 /// Generates, compiles and runs the program of `param`.
@@ -240,8 +256,10 @@ void Matmul::checkCase(const std::string &name) {
   const CaseData &data = *found;
   const MatmulCase &shape = data.shape;
   const std::vector<float> &output = run.outputs[index];
-  SCOPED_TRACE(format.id + " (" + strategyName(param.strategy) +
-               (param.cpu.empty() ? "" : ", " + param.cpu) + ") " +
+  std::string options;
+  for (const std::string &option : compileOptions(param))
+    options += " " + option;
+  SCOPED_TRACE(format.id + " (" + options + ") " +
                shape.describe() + "; output y" + std::to_string(index) +
                " of " + run.source);
 
@@ -328,6 +346,33 @@ TEST_P(Matmul, AllMatmulsFused) {
     GTEST_SKIP() << "known failure: " << reason;
   const ProgramRun &run = programRun(param);
   ASSERT_TRUE(run.error.empty()) << run.error;
+  if (isVulkan(param)) {
+    // One fused matmul kernel per matmul, and every SPIR-V module valid.
+    std::string dir = run.dir + "/spirv";
+    std::vector<std::string> argv = {compilerPath(), "--quiet",
+                                     "--emit=spirv"};
+    for (const std::string &option : compileOptions(param))
+      argv.push_back(option);
+    argv.insert(argv.end(), {run.source, "-o", dir});
+    ProcessResult result = runProcess(argv, dir);
+    ASSERT_TRUE(result.succeeded()) << result.describe();
+    std::vector<std::string> modules = listFiles(dir, ".spv");
+    size_t matmuls = size_t(std::count_if(
+        modules.begin(), modules.end(), [](const std::string &path) {
+          return path.find("/qt_matmul_") != std::string::npos;
+        }));
+    EXPECT_EQ(matmuls, run.cases.size())
+        << "fused matmul kernels in " << dir << " for the "
+        << run.cases.size() << " matmuls of " << run.source;
+    for (const std::string &module : modules) {
+      ProcessResult valid = runProcess(
+          {spirvValPath(), "--target-env", "vulkan1.1", module},
+          module + ".val");
+      EXPECT_TRUE(valid.succeeded())
+          << "spirv-val rejects " << module << ": " << valid.describe();
+    }
+    return;
+  }
   std::string lowered = run.dir + "/prog.lowered.mlir";
   std::vector<std::string> argv = {compilerPath(), "--quiet", "--emit=mlir"};
   for (const std::string &option : compileOptions(param))
@@ -345,6 +390,20 @@ TEST_P(Matmul, AllMatmulsFused) {
       << run.cases.size() << " matmuls of " << run.source;
 }
 
+/// Byte emulation changes only how bytes are loaded, the same way for every
+/// format: one format of each layout family (block scales, zero points,
+/// super-blocks, per-row scales, codebooks, minifloats) covers it, and keeps
+/// the lavapipe run short (its shader compiler takes seconds per kernel).
+std::vector<TestFormat> emulatedBytesFormats() {
+  std::vector<TestFormat> formats;
+  for (const TestFormat &format : testFormats())
+    for (const char *id : {"q4_0", "q8_0", "q4_k", "int8_pc", "mxfp4",
+                           "int3_g64_zp", "codebook4_g32"})
+      if (format.id == id)
+        formats.push_back(format);
+  return formats;
+}
+
 std::string paramName(const testing::TestParamInfo<MatmulParam> &info) {
   return info.param.format.id;
 }
@@ -360,6 +419,18 @@ INSTANTIATE_TEST_SUITE_P(Float, Matmul,
 INSTANTIATE_TEST_SUITE_P(Int8, Matmul,
                          testing::ValuesIn(paramsFor(int8TestFormats(),
                                                      Strategy::Int8)),
+                         paramName);
+/// Vulkan (lavapipe in CI, with the validation layer: any message fails the
+/// run), with 8-bit storage buffers and with bytes emulated in 32-bit words.
+INSTANTIATE_TEST_SUITE_P(Vulkan, Matmul,
+                         testing::ValuesIn(paramsFor(testFormats(),
+                                                     Strategy::Float, "",
+                                                     Target::Vulkan)),
+                         paramName);
+INSTANTIATE_TEST_SUITE_P(VulkanEmulatedBytes, Matmul,
+                         testing::ValuesIn(paramsFor(
+                             emulatedBytesFormats(), Strategy::Float, "",
+                             Target::VulkanEmulatedBytes)),
                          paramName);
 INSTANTIATE_TEST_SUITE_P(Int8NoVnni, Matmul,
                          testing::ValuesIn(paramsFor(int8TestFormats(),

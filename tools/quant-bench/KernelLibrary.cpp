@@ -12,26 +12,68 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
+
 using namespace mlir;
 using namespace quant;
 using namespace quant::bench;
 
 KernelLibrary::~KernelLibrary() {
+  // Buffers first: the runtime that owns Vulkan buffers goes with the library
+  // (unloading it tears the runtime down and checks for validation messages).
+  for (void *buffer : buffers) {
+    if (alignedFree)
+      alignedFree(buffer);
+    else
+      std::free(buffer);
+  }
   if (handle)
     dlclose(handle);
   if (!directory.empty())
     llvm::sys::fs::remove_directories(directory);
 }
 
-std::string KernelLibrary::load(ModuleOp module,
-                                const cpu::TargetOptions &target,
-                                const std::string &strategy,
+void *KernelLibrary::allocate(size_t bytes) {
+  void *buffer;
+  if (alignedAlloc) {
+    buffer = alignedAlloc(64, bytes);
+  } else {
+    // aligned_alloc wants a multiple of the alignment, and non-zero.
+    buffer = std::aligned_alloc(64, (bytes + 64) & ~size_t(63));
+  }
+  if (buffer)
+    buffers.push_back(buffer);
+  return buffer;
+}
+
+/// Adds the lowering of `options.target` to `pm`.
+static void buildPipeline(PassManager &pm, const BuildOptions &options) {
+  if (options.target == Target::Vulkan) {
+    vulkan::VulkanPipelineOptions pipeline;
+    pipeline.entry = "main";
+    pipeline.byteStorage = options.byteStorage;
+    vulkan::buildVulkanPipeline(pm, pipeline);
+    return;
+  }
+  cpu::CpuPipelineOptions pipeline;
+  pipeline.matmulStrategy = options.strategy;
+  pipeline.vnni = cpu::cpuHasFeature(options.host.cpu, "avx512vnni");
+  cpu::buildCpuPipeline(pm, pipeline);
+}
+
+std::string KernelLibrary::load(ModuleOp module, const BuildOptions &options,
                                 const std::string &runtimeDir) {
+  bool vulkan = options.target == Target::Vulkan;
+  std::vector<std::string> runtimes;
+  if (vulkan)
+    runtimes.push_back(runtimeDir + "/libQuantRuntimeVulkan.a");
+  runtimes.push_back(runtimeDir + "/libQuantRuntime.a");
+  for (const std::string &path : runtimes)
+    if (!llvm::sys::fs::exists(path))
+      return "runtime library " + path + " not found (set QUANT_RUNTIME_DIR)";
+
   PassManager pm(module.getContext());
-  cpu::CpuPipelineOptions options;
-  options.matmulStrategy = strategy;
-  options.vnni = cpu::cpuHasFeature(target.cpu, "avx512vnni");
-  cpu::buildCpuPipeline(pm, options);
+  buildPipeline(pm, options);
   if (failed(pm.run(module)))
     return "lowering the benchmark program failed";
 
@@ -47,23 +89,36 @@ std::string KernelLibrary::load(ModuleOp module,
     llvm::raw_fd_ostream os(object, ec);
     if (ec)
       return object + ": " + ec.message();
-    std::string error = cpu::emitMachineCode(module, target, true, os);
+    std::string error = cpu::emitMachineCode(module, options.host, true, os);
     if (!error.empty())
       return error;
   }
-  if (std::string error = cpu::runSystemCompiler(
-          {"-shared", "-o", library, object,
-           runtimeDir + "/libQuantRuntime.a", "-lpthread"});
-      !error.empty())
+  std::vector<std::string> link = {"-shared", "-o", library, object};
+  link.insert(link.end(), runtimes.begin(), runtimes.end());
+  if (vulkan)
+    link.push_back("-lvulkan");
+  link.push_back("-lpthread");
+  if (std::string error = cpu::runSystemCompiler(link); !error.empty())
     return error;
   handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle)
     return std::string("dlopen: ") + dlerror();
   entry = reinterpret_cast<void (*)(void **)>(
       dlsym(handle, "quant_program_entry"));
+  // Only linked in when the host code uses the thread pool.
   setNumThreads =
       reinterpret_cast<void (*)(int)>(dlsym(handle, "qrt_set_num_threads"));
-  if (!entry || !setNumThreads)
+  if (!entry || (!vulkan && !setNumThreads))
     return "the benchmark library lacks its entry points";
+  if (vulkan) {
+    takeGpuTime = reinterpret_cast<double (*)()>(
+        dlsym(handle, "qrt_vk_take_gpu_ms"));
+    alignedAlloc = reinterpret_cast<void *(*)(size_t, size_t)>(
+        dlsym(handle, "_mlir_memref_to_llvm_aligned_alloc"));
+    alignedFree = reinterpret_cast<void (*)(void *)>(
+        dlsym(handle, "_mlir_memref_to_llvm_free"));
+    if (!takeGpuTime || !alignedAlloc || !alignedFree)
+      return "the benchmark library lacks the Vulkan runtime's functions";
+  }
   return "";
 }

@@ -2,13 +2,18 @@
 //
 //   quant-bench matmul --format q4_0[,q8_0...] --m 4096 --n 1[,512] --k 14336
 //                      [--threads 2] [--baseline openblas] [--runs N]
-//                      [--cpu NAME]
+//                      [--cpu NAME] [--target cpu|vulkan]
+//                      [--vulkan-bytes native|emulated]
 //   quant-bench error --format NAME [--m ROWS --k COLS]
 //
 // `matmul` prints one line per case with the median time (ms=), compute
 // throughput (gflops=) and weight bandwidth (gbps=: weight bytes read per
 // second). With --baseline openblas the same shape runs through OpenBLAS fp32
 // sgemv/sgemm in the same process, so ratios come from one run.
+// With --target=vulkan the program is lowered by the Vulkan pipeline and its
+// kernels run through QuantRuntimeVulkan; lines then also report the median
+// GPU time (gpu_ms=, from the runtime's timestamps), and the rates use it
+// when the device has timestamps.
 // `error` quantizes N(0,1) weights and reports the format's reconstruction
 // error against the float64 originals.
 //
@@ -21,6 +26,7 @@
 
 #include "codegen/cpu/Passes.h"
 #include "codegen/cpu/SystemLinker.h"
+#include "codegen/vulkan/Passes.h"
 #include "dialects/qt/QtOps.h"
 #include "quant/formats/Codec.h"
 #include "quant/formats/Format.h"
@@ -63,6 +69,8 @@ struct Options {
   bool openblas = false;
   std::string cpu = "host";
   std::string strategy = "auto";
+  bench::Target target = bench::Target::Cpu;
+  vulkan::ByteStorage byteStorage = vulkan::ByteStorage::Native;
 };
 
 [[noreturn]] void die(const std::string &message, int code = 1) {
@@ -75,11 +83,19 @@ void usage() {
       "usage: quant-bench matmul --format F[,F...] --m M --n N[,N...] --k K\n"
       "                          [--threads T] [--baseline openblas] "
       "[--runs R] [--cpu NAME]\n"
-      "                          [--strategy auto|float|int8]\n"
+      "                          [--strategy auto|float|int8] "
+      "[--target cpu|vulkan]\n"
+      "                          [--vulkan-bytes native|emulated]\n"
       "       quant-bench error --format F [--m ROWS] [--k COLS]\n\n"
       "matmul: times y = x * W^T with W (M x K) in a quantized format and x "
       "(N x K) f32.\n"
       "error:  reconstruction error of a format on N(0,1) weights.\n"
+      "--target=vulkan runs the kernels as SPIR-V compute shaders through the\n"
+      "  Vulkan runtime (QUANT_VK_DEVICE, QUANT_VK_VALIDATION apply); buffers\n"
+      "  live in the runtime's memory, gpu_ms= is the GPU time and gflops/gbps\n"
+      "  use it when the device has timestamps (else the wall time). --threads\n"
+      "  has no effect on it (only on --baseline openblas); --strategy int8 is\n"
+      "  not available; --vulkan-bytes picks 8-bit storage or its emulation.\n"
       "F is a named format or a format attribute as written in IR, e.g.\n"
       "  '#qt.int<bits = 3, block = 64, scale = f16, zero_point>'\n"
       "Named formats: ");
@@ -112,9 +128,17 @@ Options parseOptions(int argc, char **argv) {
       usage();
       std::exit(0);
     }
-    if (i + 1 >= argc)
-      die(flag + " needs a value", 2);
-    llvm::StringRef value = argv[++i];
+    // Values follow as the next argument or after `=` (--target=vulkan).
+    llvm::StringRef value;
+    if (size_t equals = flag.find('=');
+        flag.rfind("--", 0) == 0 && equals != std::string::npos) {
+      value = llvm::StringRef(argv[i]).drop_front(equals + 1);
+      flag.resize(equals);
+    } else {
+      if (i + 1 >= argc)
+        die(flag + " needs a value", 2);
+      value = argv[++i];
+    }
     if (flag == "--format") {
       // Attributes may contain commas; lists are for named formats.
       if (value.starts_with("#")) {
@@ -143,6 +167,22 @@ Options parseOptions(int argc, char **argv) {
       if (value != "auto" && value != "float" && value != "int8")
         die("unknown strategy '" + value.str() + "' (auto, float, int8)", 2);
       options.strategy = value.str();
+    } else if (flag == "--target") {
+      if (value == "cpu")
+        options.target = bench::Target::Cpu;
+      else if (value == "vulkan")
+        options.target = bench::Target::Vulkan;
+      else
+        die("unknown target '" + value.str() + "' (cpu, vulkan)", 2);
+    } else if (flag == "--vulkan-bytes") {
+      if (value == "native")
+        options.byteStorage = vulkan::ByteStorage::Native;
+      else if (value == "emulated")
+        options.byteStorage = vulkan::ByteStorage::Emulated;
+      else
+        die("unknown --vulkan-bytes '" + value.str() +
+                "' (native, emulated)",
+            2);
     } else if (flag == "--cpu") {
       options.cpu = value.str();
     } else if (flag == "--baseline") {
@@ -157,6 +197,10 @@ Options parseOptions(int argc, char **argv) {
     die("nothing to run: give --format and/or --baseline openblas", 2);
   if (options.command == "error" && options.formats.empty())
     die("error needs --format", 2);
+  if (options.target == bench::Target::Vulkan && options.strategy == "int8")
+    die("--strategy int8 is not available with --target=vulkan (its kernels "
+        "dequantize to float)",
+        2);
   return options;
 }
 
@@ -207,27 +251,43 @@ int runError(MLIRContext &context, const Options &options) {
   return 0;
 }
 
-/// Median, min and max of repeated timings of `body`, in milliseconds.
+/// Median, min and max of repeated timings of `body`, in milliseconds, and
+/// the median GPU time of the runs (0 when unknown).
 struct Timing {
   double median, min, max;
+  double gpuMedian = 0;
 };
 
-Timing measure(const std::function<void()> &body, int runs) {
-  body(); // warm-up: page in weights, start threads
-  std::vector<double> times;
+/// Times `body`; `gpuMs`, when given, returns the GPU time of the run that
+/// just completed.
+Timing measure(const std::function<void()> &body, int runs,
+               const std::function<double()> &gpuMs = nullptr) {
+  // Warm-up: page in weights, start threads; for Vulkan also create the
+  // pipelines (shader compilation) and the runtime's first buffers.
+  body();
+  if (gpuMs)
+    gpuMs(); // Not the warm-up's.
+  std::vector<double> times, gpuTimes;
   auto start = std::chrono::steady_clock::now();
   for (int i = 0; runs ? i < runs : true; ++i) {
     auto t0 = std::chrono::steady_clock::now();
     body();
     auto t1 = std::chrono::steady_clock::now();
     times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    if (gpuMs)
+      gpuTimes.push_back(gpuMs());
     double elapsed =
         std::chrono::duration<double>(t1 - start).count();
     if (!runs && ((elapsed > 1.0 && times.size() >= 5) || times.size() >= 500))
       break;
   }
   std::sort(times.begin(), times.end());
-  return {times[times.size() / 2], times.front(), times.back()};
+  Timing timing{times[times.size() / 2], times.front(), times.back()};
+  if (!gpuTimes.empty()) {
+    std::sort(gpuTimes.begin(), gpuTimes.end());
+    timing.gpuMedian = gpuTimes[gpuTimes.size() / 2];
+  }
+  return timing;
 }
 
 void report(const std::string &what, const Options &options, int64_t n,
@@ -239,6 +299,37 @@ void report(const std::string &what, const Options &options, int64_t n,
               (long long)options.k, options.threads, t.median, t.min, t.max,
               flops / (t.median * 1e6), weightBytes / (t.median * 1e6));
   std::fflush(stdout);
+}
+
+/// A Vulkan line: like report()'s without threads, with the GPU time; the
+/// rates use the GPU time when there is one, else the wall time.
+void reportVulkan(const std::string &what, const Options &options, int64_t n,
+                  const Timing &t, double weightBytes) {
+  double flops = 2.0 * double(options.m) * double(n) * double(options.k);
+  bool gpu = t.gpuMedian > 0;
+  double ms = gpu ? t.gpuMedian : t.median;
+  char gpuText[32] = "n/a";
+  if (gpu)
+    std::snprintf(gpuText, sizeof(gpuText), "%.4f", t.gpuMedian);
+  std::printf("matmul %s m=%lld n=%lld k=%lld ms=%.4f min=%.4f max=%.4f "
+              "gpu_ms=%s gflops=%.1f gbps=%.2f (%s time)\n",
+              what.c_str(), (long long)options.m, (long long)n,
+              (long long)options.k, t.median, t.min, t.max, gpuText,
+              flops / (ms * 1e6), weightBytes / (ms * 1e6),
+              gpu ? "gpu" : "wall");
+  std::fflush(stdout);
+}
+
+/// Copies `bytes` bytes of `data` into a buffer of `library`; fatal when
+/// out of memory.
+void *copyIntoLibrary(bench::KernelLibrary &library, const void *data,
+                      size_t bytes) {
+  void *buffer = library.allocate(bytes);
+  if (!buffer)
+    die("out of memory for a " + std::to_string(bytes) + "-byte buffer");
+  if (data)
+    std::memcpy(buffer, data, bytes);
+  return buffer;
 }
 
 /// y = x * W^T with W given as raw storage of `format`.
@@ -272,7 +363,7 @@ OwningOpRef<ModuleOp> buildProgram(MLIRContext &context,
 int main(int argc, char **argv) {
   Options options = parseOptions(argc, argv);
   DialectRegistry registry;
-  cpu::registerCpuDialects(registry);
+  vulkan::registerVulkanDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   if (options.command == "error")
@@ -289,8 +380,12 @@ int main(int argc, char **argv) {
     v = normal(rng);
   std::vector<float> y(size_t(maxN * options.m));
 
-  cpu::TargetOptions target;
-  target.cpu = options.cpu;
+  bench::BuildOptions build;
+  build.target = options.target;
+  build.host.cpu = options.cpu;
+  build.strategy = options.strategy;
+  build.byteStorage = options.byteStorage;
+  bool vulkanTarget = options.target == bench::Target::Vulkan;
   std::string runtimeDir = cpu::runtimeDirectory(argv[0]);
 
   for (const std::string &text : options.formats) {
@@ -309,14 +404,32 @@ int main(int argc, char **argv) {
     for (int64_t n : options.n) {
       OwningOpRef<ModuleOp> module = buildProgram(context, spec, options, n);
       bench::KernelLibrary library;
-      if (std::string error = library.load(*module, target, options.strategy, runtimeDir);
+      if (std::string error = library.load(*module, build, runtimeDir);
           !error.empty())
         die(name + ": " + error);
-      library.setThreads(options.threads);
-      void *buffers[] = {x.data(), storage.data(), y.data()};
-      Timing t = measure([&] { library.run(buffers); }, options.runs);
-      report("format=" + name + " strategy=" + options.strategy, options, n, t,
-             double(storage.size()));
+      if (!vulkanTarget) {
+        library.setThreads(options.threads);
+        void *buffers[] = {x.data(), storage.data(), y.data()};
+        Timing t = measure([&] { library.run(buffers); }, options.runs);
+        report("format=" + name + " strategy=" + options.strategy, options, n,
+               t, double(storage.size()));
+        continue;
+      }
+      // Buffers in the runtime's memory are bound without copies, so the
+      // time is the kernels' and not that of copying weights in.
+      size_t xBytes = size_t(n * options.k) * sizeof(float);
+      size_t yBytes = size_t(n * options.m) * sizeof(float);
+      void *buffers[] = {copyIntoLibrary(library, x.data(), xBytes),
+                         copyIntoLibrary(library, storage.data(),
+                                         storage.size()),
+                         copyIntoLibrary(library, nullptr, yBytes)};
+      Timing t = measure([&] { library.run(buffers); }, options.runs,
+                         [&] { return library.takeGpuMs(); });
+      const char *bytes = options.byteStorage == vulkan::ByteStorage::Native
+                              ? "native"
+                              : "emulated";
+      reportVulkan("format=" + name + " target=vulkan bytes=" + bytes, options,
+                   n, t, double(storage.size()));
     }
   }
 

@@ -55,10 +55,10 @@ void qrt_vk_dispatch(const uint32_t *spirv, int64_t spirv_words,
 void qrt_vk_sync(void);
 
 /// The GPU time in milliseconds (sum of per-dispatch timestamp intervals) of
-/// the dispatches that completed after the previous qrt_vk_sync up to the
-/// last one, including batches the runtime flushed on its own in between;
-/// 0 when the device has no timestamps or nothing ran.
-double qrt_vk_last_sync_gpu_ms(void);
+/// the dispatches completed by qrt_vk_sync calls since the previous
+/// qrt_vk_take_gpu_ms call (however many syncs a program makes); 0 when the
+/// device has no timestamps or nothing ran.
+double qrt_vk_take_gpu_ms(void);
 
 /// MLIR's generic memref allocation ABI, called by generated host code for
 /// every temporary buffer: host-addressable memory that shaders bind without

@@ -1,6 +1,6 @@
 //===- Api.cpp - The C ABI generated host code calls ----------------------===//
 //
-// qrt_vk_dispatch, qrt_vk_sync, qrt_vk_last_sync_gpu_ms and the MLIR memref
+// qrt_vk_dispatch, qrt_vk_sync, qrt_vk_take_gpu_ms and the MLIR memref
 // allocation functions. Each takes the runtime lock; no exception leaves
 // them (an unexpected one is a one-line fatal error).
 //
@@ -110,10 +110,14 @@ extern "C" void qrt_vk_sync(void) {
   });
 }
 
-extern "C" double qrt_vk_last_sync_gpu_ms(void) {
-  return guarded("qrt_vk_last_sync_gpu_ms", [] {
+extern "C" double qrt_vk_take_gpu_ms(void) {
+  return guarded("qrt_vk_take_gpu_ms", [] {
     Runtime *runtime = Runtime::current();
-    return runtime ? runtime->lastSyncGpuMs : 0.0;
+    if (!runtime)
+      return 0.0;
+    double ms = runtime->gpuMsUntaken;
+    runtime->gpuMsUntaken = 0;
+    return ms;
   });
 }
 

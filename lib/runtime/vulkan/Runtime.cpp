@@ -104,7 +104,7 @@ void Runtime::exitCodeHandled() { exitCodeIsHandled = true; }
 
 void Runtime::sync() {
   stream->flush();
-  lastSyncGpuMs = stream->takeGpuMs();
+  gpuMsUntaken += stream->takeGpuMs();
 }
 
 void Runtime::shutdown() {

@@ -44,8 +44,8 @@ public:
   /// validation messages.
   static void exitCodeHandled();
 
-  /// Waits for all work; the GPU time of what completed is kept for
-  /// qrt_vk_last_sync_gpu_ms.
+  /// Waits for all work; the GPU time of what completed is added to
+  /// gpuMsUntaken (see qrt_vk_take_gpu_ms).
   void sync();
 
   Instance instance;
@@ -57,7 +57,7 @@ public:
   std::unique_ptr<Bindings> bindings;
   /// Live _mlir_memref_to_llvm_alloc allocations by address.
   std::unordered_map<void *, Region> allocations;
-  double lastSyncGpuMs = 0;
+  double gpuMsUntaken = 0;
 
 private:
   Runtime();

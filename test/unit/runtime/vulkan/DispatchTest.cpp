@@ -68,7 +68,10 @@ TEST_F(VulkanDispatchTest, OwnBuffers) {
     ASSERT_EQ(y[i], float(i + 6 * i)) << i;
   for (int32_t i = n; i < n + 8; ++i)
     EXPECT_EQ(y[i], -1) << "guard i < n at " << i;
-  EXPECT_GT(qrt_vk_last_sync_gpu_ms(), 0.0);
+  EXPECT_GT(qrt_vk_take_gpu_ms(), 0.0);
+  // Taken: nothing ran since.
+  qrt_vk_sync();
+  EXPECT_EQ(qrt_vk_take_gpu_ms(), 0.0);
 }
 
 TEST_F(VulkanDispatchTest, ForeignBuffers) {
