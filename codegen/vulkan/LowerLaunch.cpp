@@ -24,6 +24,9 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <map>
+#include <vector>
+
 namespace quant::vulkan {
 #define GEN_PASS_DEF_LOWERLAUNCHPASS
 #include "codegen/vulkan/Passes.h.inc"
@@ -175,11 +178,11 @@ struct LowerLaunchPass
     return result;
   }
 
-  /// Writes `words` to <spirvDirectory>/<entry>.spv.
-  LogicalResult writeSpirvFile(Operation *op, StringRef entry,
+  /// Writes `words` to <spirvDirectory>/<name>.spv.
+  LogicalResult writeSpirvFile(Operation *op, StringRef name,
                                ArrayRef<uint32_t> words) {
     SmallString<128> path(spirvDirectory);
-    llvm::sys::path::append(path, entry + ".spv");
+    llvm::sys::path::append(path, name + ".spv");
     std::error_code ec;
     llvm::raw_fd_ostream os(path, ec);
     if (!ec)
@@ -188,6 +191,34 @@ struct LowerLaunchPass
     if (ec)
       return op->emitError("cannot write ") << path << ": " << ec.message();
     return success();
+  }
+
+  /// Constant globals holding `words` and the NUL-terminated `entry`.
+  std::pair<memref::GlobalOp, memref::GlobalOp>
+  createKernelGlobals(OpBuilder &top, gpu::GPUModuleOp gpuModule,
+                      ArrayRef<uint32_t> words, StringRef entry) {
+    std::string name = "__qt_vk_" + gpuModule.getName().str();
+    auto wordsType = MemRefType::get({int64_t(words.size())},
+                                     top.getI32Type());
+    auto wordsAttr = DenseElementsAttr::getFromRawBuffer(
+        RankedTensorType::get(wordsType.getShape(), top.getI32Type()),
+        ArrayRef<char>(reinterpret_cast<const char *>(words.data()),
+                       words.size() * sizeof(uint32_t)));
+    auto wordsGlobal = memref::GlobalOp::create(
+        top, gpuModule.getLoc(), top.getStringAttr(name + "_spirv"),
+        top.getStringAttr("private"), TypeAttr::get(wordsType), wordsAttr,
+        top.getUnitAttr(), top.getI64IntegerAttr(4));
+    SmallVector<int8_t> text(entry.begin(), entry.end());
+    text.push_back(0);
+    auto textType = MemRefType::get({int64_t(text.size())}, top.getI8Type());
+    auto textGlobal = memref::GlobalOp::create(
+        top, gpuModule.getLoc(), top.getStringAttr(name + "_entry"),
+        top.getStringAttr("private"), TypeAttr::get(textType),
+        DenseElementsAttr::get(
+            RankedTensorType::get(textType.getShape(), top.getI8Type()),
+            ArrayRef<int8_t>(text)),
+        top.getUnitAttr(), IntegerAttr());
+    return {wordsGlobal, textGlobal};
   }
 
   void runOnOperation() override {
@@ -203,8 +234,13 @@ struct LowerLaunchPass
     spirv::TargetEnvAttr target =
         targetEnvironment(context, byteStorage == "native");
 
-    // Each kernel module's words and entry point name as constant globals.
+    // Each kernel module's words and entry point name as constant globals;
+    // kernels that compile to the same SPIR-V (matmuls differing only in
+    // their sizes) share one, and so one pipeline at run time.
     llvm::StringMap<std::pair<memref::GlobalOp, memref::GlobalOp>> globals;
+    std::map<std::pair<std::vector<uint32_t>, std::string>,
+             std::pair<memref::GlobalOp, memref::GlobalOp>>
+        byContents;
     OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
     SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
     for (gpu::GPUModuleOp gpuModule : gpuModules) {
@@ -213,31 +249,14 @@ struct LowerLaunchPass
       if (failed(compileKernel(module, gpuModule, target, words, entry)))
         return signalPassFailure();
       if (!spirvDirectory.empty() &&
-          failed(writeSpirvFile(gpuModule, entry, words)))
+          failed(writeSpirvFile(gpuModule, gpuModule.getName(), words)))
         return signalPassFailure();
-      std::string name = "__qt_vk_" + gpuModule.getName().str();
-      auto wordsType = MemRefType::get({int64_t(words.size())},
-                                       top.getI32Type());
-      auto wordsAttr = DenseElementsAttr::getFromRawBuffer(
-          RankedTensorType::get(wordsType.getShape(), top.getI32Type()),
-          ArrayRef<char>(reinterpret_cast<const char *>(words.data()),
-                         words.size() * sizeof(uint32_t)));
-      auto wordsGlobal = memref::GlobalOp::create(
-          top, gpuModule.getLoc(), top.getStringAttr(name + "_spirv"),
-          top.getStringAttr("private"), TypeAttr::get(wordsType), wordsAttr,
-          top.getUnitAttr(), top.getI64IntegerAttr(4));
-
-      SmallVector<int8_t> text(entry.begin(), entry.end());
-      text.push_back(0);
-      auto textType = MemRefType::get({int64_t(text.size())}, top.getI8Type());
-      auto textGlobal = memref::GlobalOp::create(
-          top, gpuModule.getLoc(), top.getStringAttr(name + "_entry"),
-          top.getStringAttr("private"), TypeAttr::get(textType),
-          DenseElementsAttr::get(
-              RankedTensorType::get(textType.getShape(), top.getI8Type()),
-              ArrayRef<int8_t>(text)),
-          top.getUnitAttr(), IntegerAttr());
-      globals[gpuModule.getName()] = {wordsGlobal, textGlobal};
+      auto &shared = byContents[{std::vector<uint32_t>(words.begin(),
+                                                       words.end()),
+                                 entry}];
+      if (!shared.first)
+        shared = createKernelGlobals(top, gpuModule, words, entry);
+      globals[gpuModule.getName()] = shared;
     }
 
     func::FuncOp dispatch = declareRuntimeFunction(

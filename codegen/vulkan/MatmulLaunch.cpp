@@ -49,17 +49,32 @@ public:
     Value rowsN = memref::DimOp::create(b, loc, x, batched ? 1 : 0);
     Value batches = batched ? Value(memref::DimOp::create(b, loc, x, 0))
                             : index(1);
+    // The kernel sees flattened buffers with dynamic leading sizes, N as an
+    // argument and M as the grid's width, so matmuls that differ only in N
+    // and M (a model's layers, a prompt and a decode step) compile to the
+    // same SPIR-V: x [B*N, K], W [(B*)M, blocks, bytes], y [B*N*M]. (N is a
+    // size query of a dynamically shaped view, which no pass before
+    // outlining folds into a constant.)
+    Value xRows = dynamicRows(batched ? collapse(x, {{0, 1}, {2}}) : x);
+    if (!batched)
+      rowsN = memref::DimOp::create(b, loc, xRows, 0);
     Value tiles = arith::CeilDivUIOp::create(b, loc, rowsN, index(rowTile));
-    // Named so that the outlined kernel (and its SPIR-V entry point) says
-    // what it is.
-    auto symbol = FlatSymbolRefAttr::get(b.getContext(), name);
+    Value wRows = dynamicRows(
+        batchedWeights() ? collapse(w, {{0, 1}, {2}, {3}}) : w);
+    Value yFlat = dynamicRows(
+        collapse(y, {llvm::to_vector(llvm::seq<int64_t>(
+                        0, cast<MemRefType>(y.getType()).getRank()))}));
+    // Named so that the outlined kernel says what it is; every matmul
+    // kernel's function is `qt_matmul`, so equal kernels are equal modules.
+    auto moduleSymbol = FlatSymbolRefAttr::get(b.getContext(), name);
+    auto functionSymbol = FlatSymbolRefAttr::get(b.getContext(), "qt_matmul");
     auto launch = gpu::LaunchOp::create(
         b, loc, index(rowsM), tiles, batches, index(workgroupSize), index(1),
         index(1), /*dynamicSharedMemorySize=*/nullptr,
         /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{},
         /*workgroupAttributions=*/{}, /*privateAttributions=*/{},
         /*clusterSizeX=*/nullptr, /*clusterSizeY=*/nullptr,
-        /*clusterSizeZ=*/nullptr, /*module=*/symbol, /*function=*/symbol);
+        /*clusterSizeZ=*/nullptr, moduleSymbol, functionSymbol);
     Block &body = launch.getBody().front();
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&body);
@@ -67,14 +82,20 @@ public:
     b.setInsertionPointToStart(&body);
 
     Value m = launch.getBlockIds().x;
+    Value columnsM = launch.getGridSize().x;
     Value n0 = arith::MulIOp::create(b, loc, launch.getBlockIds().y,
                                      index(rowTile));
     Value batch = launch.getBlockIds().z;
     Value thread = launch.getThreadIds().x;
-    SmallVector<Value> weightRow;
+    Value weightRow = m;
     if (batchedWeights())
-      weightRow.push_back(batch);
-    weightRow.push_back(m);
+      weightRow = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, batch, columnsM), m);
+    // Row n of batch b in the flattened activations and results.
+    Value batchBase = arith::MulIOp::create(b, loc, batch, rowsN);
+    auto flatRow = [&](Value n) -> Value {
+      return arith::AddIOp::create(b, loc, batchBase, n);
+    };
 
     // The tile's activation rows, clamped into range: rows past the end are
     // computed on the last row and never stored.
@@ -83,15 +104,11 @@ public:
     for (int64_t j = 0; j < rowTile; ++j) {
       Value n = arith::MinUIOp::create(
           b, loc, arith::AddIOp::create(b, loc, n0, index(j)), lastRow);
-      SmallVector<Value> row;
-      if (batched)
-        row.push_back(batch);
-      row.push_back(n);
-      activationRows.push_back(row);
+      activationRows.push_back({flatRow(n)});
     }
 
     SmallVector<Value> partial =
-        emitRowLoop(x, w, thread, weightRow, activationRows);
+        emitRowLoop(xRows, wRows, thread, {weightRow}, activationRows);
     SmallVector<Value> sums = emitWorkgroupSums(thread, partial);
 
     // Invocation j stores activation row n0 + j when it exists.
@@ -104,15 +121,30 @@ public:
         b, loc,
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n, rowsN));
     b.setInsertionPointToStart(&ifInRange.getThenRegion().front());
-    SmallVector<Value> index;
-    if (batched)
-      index.push_back(batch);
-    index.append({n, m});
-    memref::StoreOp::create(b, loc, sums.front(), y, index);
+    Value at = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, flatRow(n), columnsM), m);
+    memref::StoreOp::create(b, loc, sums.front(), yFlat, at);
   }
 
 private:
   bool batchedWeights() const { return spec.weights.getRank() == 4; }
+
+  /// `buffer` with its dimensions grouped by `groups`.
+  Value collapse(Value buffer, ArrayRef<SmallVector<int64_t>> groups) {
+    SmallVector<ReassociationIndices> reassociation;
+    for (const SmallVector<int64_t> &group : groups)
+      reassociation.push_back(ReassociationIndices(group.begin(), group.end()));
+    return memref::CollapseShapeOp::create(b, loc, buffer, reassociation);
+  }
+
+  /// `buffer` with a dynamic leading dimension.
+  Value dynamicRows(Value buffer) {
+    auto type = cast<MemRefType>(buffer.getType());
+    SmallVector<int64_t> shape(type.getShape());
+    shape.front() = ShapedType::kDynamic;
+    return memref::CastOp::create(
+        b, loc, MemRefType::get(shape, type.getElementType()), buffer);
+  }
   Value index(int64_t value) {
     return arith::ConstantIndexOp::create(b, loc, value);
   }

@@ -43,7 +43,7 @@ struct VulkanPipelineOptions {
   std::string weightsDir;
   ByteStorage byteStorage = ByteStorage::Native;
   int64_t workgroupSize = 64;
-  /// When set, each kernel's SPIR-V is also written to <dir>/<entry>.spv.
+  /// When set, each kernel module's SPIR-V is also written to <dir>/<module>.spv.
   std::string spirvDirectory;
 };
 

@@ -79,7 +79,7 @@ def LowerLaunchPass : Pass<"qt-vulkan-lower-launch", "::mlir::ModuleOp"> {
            "extracted from 32-bit words)">,
     Option<"spirvDirectory", "spirv-directory", "std::string",
            /*default=*/"\"\"",
-           "When set, also writes each kernel's SPIR-V to <dir>/<entry>.spv">,
+           "When set, also writes each kernel module's SPIR-V to <dir>/<module>.spv">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",

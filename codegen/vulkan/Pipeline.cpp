@@ -42,9 +42,11 @@ void buildVulkanPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   MatmulLaunchPassOptions matmul;
   matmul.workgroupSize = options.workgroupSize;
-  pm.addPass(createMatmulLaunchPass(matmul));
-  pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createMatmulLaunchPass(matmul));
+  // No canonicalization until the kernels are outlined: it would fold the
+  // matmul kernels' shape-agnostic buffer casts and sizes into constants.
+  pm.addPass(createCSEPass());
   pm.addPass(createSinkConstantsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createLowerAffinePass());

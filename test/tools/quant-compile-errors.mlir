@@ -13,7 +13,7 @@
 // RUN: not ls %t.exe
 
 // CPU: quant-compile: error: unknown CPU 'pentium9000'
-// TARGET: quant-compile: error: unknown target 'gpu' (supported: cpu)
+// TARGET: quant-compile: error: unknown target 'gpu' (supported: cpu, vulkan)
 // STRATEGY: quant-compile: error: unknown --matmul-strategy 'fast' (expected auto, float or int8)
 // OUTPUT: quant-compile: error: no output file: use -o PATH
 // MISSING: quant-compile: error: {{.*}}quant-compile-errors.mlir.missing: cannot open input file

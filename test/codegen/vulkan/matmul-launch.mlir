@@ -1,0 +1,34 @@
+// RUN: quant-opt %s --qt-cpu-outline-kernels=strategy=float --canonicalize --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" --qt-vulkan-matmul-launch --cse | FileCheck %s
+
+// A fused matmul becomes a launch of one workgroup per (weight row, tile of
+// four activation rows, batch) over views with dynamic leading sizes (so
+// matmuls differing only in N and M share a kernel); invocations take the
+// row's blocks in turn,
+// decode each element with scalar ops, reduce within the subgroup, then
+// across subgroups through workgroup memory. The kernel declaration is gone.
+// CHECK-LABEL: func.func @linear
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
+// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// CHECK-DAG: memref.cast %{{.*}} : memref<8x2x18xi8> to memref<?x2x18xi8>
+// CHECK-DAG: memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<3x8xf32> into memref<24xf32>
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C8]], {{.*}} = %{{.*}}, {{.*}} = %[[C1]]) threads({{.*}}) in ({{.*}} = %[[C64]], {{.*}} = %[[C1]], {{.*}} = %[[C1]])
+// CHECK: scf.for
+// Q4_0: one f16 scale (two bytes), 16 code bytes, each byte loaded once.
+// CHECK-COUNT-18: memref.load {{.*}} : memref<?x2x18xi8>
+// CHECK-NOT: memref.load {{.*}} : memref<?x2x18xi8>
+// CHECK: math.fma
+// CHECK: scf.yield
+// CHECK: memref.alloc() : memref<256xf32, 3>
+// CHECK: gpu.num_subgroups
+// CHECK-COUNT-4: spirv.GroupNonUniformFAdd <Subgroup> <Reduce>
+// CHECK: gpu.barrier
+// CHECK: memref.store {{.*}} : memref<?xf32>
+// CHECK: gpu.terminator
+// CHECK-NOT: qt.dispatch
+// CHECK-NOT: __qt_matmul_kernel
+func.func @linear(%x: tensor<3x64xf32>) -> tensor<3x8xf32> {
+  %w = qt.constant dense<17> : tensor<288xi8> -> !qt.tensor<8x64x#qt.q4_0>
+  %y = qt.matmul %x, %w transpose_b : tensor<3x64xf32>, !qt.tensor<8x64x#qt.q4_0> -> tensor<3x8xf32>
+  return %y : tensor<3x8xf32>
+}

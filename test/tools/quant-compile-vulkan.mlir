@@ -1,0 +1,45 @@
+// The Vulkan target: the same program and command line as the CPU one, run on
+// lavapipe with the validation layer (any message would exit with code 3).
+// RUN: rm -rf %t.spirv %t.exe
+// RUN: quant-compile %s --target=vulkan -o %t.exe --quiet
+// RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json QUANT_VK_VALIDATION=1 %t.exe --input %S/Inputs/ones-1x32.npy | FileCheck %s
+// RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json %t.exe --list-devices | FileCheck %s --check-prefix=DEVICES
+// Only libvulkan and the C/C++ runtime at run time.
+// RUN: ldd %t.exe | FileCheck %s --check-prefix=LDD
+// No usable device: one line, exit code 1, nothing printed on stdout.
+// RUN: env VK_DRIVER_FILES=%t.no-such-driver.json not %t.exe --input %S/Inputs/ones-1x32.npy > %t.stdout 2> %t.stderr
+// RUN: FileCheck %s --check-prefix=NODEVICE < %t.stderr
+// RUN: count 0 < %t.stdout
+// RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json not %t.exe --device 7 --input %S/Inputs/ones-1x32.npy 2>&1 | FileCheck %s --check-prefix=BADDEVICE
+// The kernels for inspection, each valid SPIR-V.
+// RUN: quant-compile %s --target=vulkan --emit=spirv -o %t.spirv --quiet
+// RUN: ls %t.spirv | FileCheck %s --check-prefix=SPIRV
+// RUN: spirv-val --target-env vulkan1.1 %t.spirv/qt_matmul_0.spv
+// Options that do not go with the target.
+// RUN: not quant-compile %s --emit=spirv -o %t.cpu-spirv 2>&1 | FileCheck %s --check-prefix=NEEDVULKAN
+// RUN: not quant-compile %s --target=vulkan --matmul-strategy=int8 -o %t.int8 2>&1 | FileCheck %s --check-prefix=INT8
+// RUN: not quant-compile %s --target=vulkan --vulkan-bytes=wide -o %t.wide 2>&1 | FileCheck %s --check-prefix=BYTES
+
+// CHECK: output 1 (result0): 1x2 f32 = [4064, -4064]
+// DEVICES: 0: llvmpipe{{.*}}(selected)
+// LDD: libvulkan
+// LDD-NOT: libLLVM
+// LDD-NOT: libMLIR
+// NODEVICE: error: no Vulkan device found
+// NODEVICE-NOT: error
+// BADDEVICE: error: {{.*}}device 7
+// SPIRV: qt_matmul_0.spv
+// NEEDVULKAN: quant-compile: error: --emit=spirv needs --target=vulkan
+// INT8: quant-compile: error: --matmul-strategy=int8 is not available with --target=vulkan
+// BYTES: quant-compile: error: unknown --vulkan-bytes 'wide' (expected native or emulated)
+
+func.func @main(%x: tensor<1x32xf32>) -> tensor<1x2xf32> {
+  %c = arith.constant dense<[[127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0],
+                             [-127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0, -127.0]]> : tensor<2x32xf32>
+  %q = qt.quantize %c : tensor<2x32xf32> -> !qt.tensor<2x32x#qt.q8_0>
+  %w = qt.dequantize %q : !qt.tensor<2x32x#qt.q8_0> -> tensor<2x32xf32>
+  %zero = arith.constant dense<0.0> : tensor<1x2xf32>
+  %y = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+       ins(%x, %w : tensor<1x32xf32>, tensor<2x32xf32>) outs(%zero : tensor<1x2xf32>) -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
+}
