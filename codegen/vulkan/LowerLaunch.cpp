@@ -20,6 +20,7 @@
 #include "mlir/Dialect/SPIRV/Transforms/Passes.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Target/SPIRV/Serialization.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
@@ -243,7 +244,15 @@ struct LowerLaunchPass
         byContents;
     OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
     SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
+    // Kernels whose launches were folded away (a matmul's decode or batch
+    // kernel, when N is static) are not compiled.
+    llvm::StringSet<> launched;
+    module.walk([&](gpu::LaunchFuncOp op) {
+      launched.insert(op.getKernelModuleName().getValue());
+    });
     for (gpu::GPUModuleOp gpuModule : gpuModules) {
+      if (!launched.contains(gpuModule.getName()))
+        continue;
       SmallVector<uint32_t> words;
       std::string entry;
       if (failed(compileKernel(module, gpuModule, target, words, entry)))

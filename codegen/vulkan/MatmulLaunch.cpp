@@ -361,16 +361,37 @@ struct MatmulLaunchPass
         return signalPassFailure();
       }
       OpBuilder builder(op);
-      std::string name = "qt_matmul_" + std::to_string(counter++);
+      Location loc = op.getLoc();
+      Value x = op.getInputs()[0], w = op.getInputs()[1],
+            y = op.getOutputs()[0];
+      auto emitWithTile = [&](int64_t tile) {
+        std::string name = "qt_matmul_" + std::to_string(counter++);
+        MatmulLaunchEmitter(builder, loc, spec, workgroupSize, tile, name)
+            .emit(x, w, y);
+      };
       // Blocks decoded in several slices (K-quant super-blocks) take one
       // activation row per workgroup: a row tile would multiply the code of
-      // every slice, and shader compilers are slow on large kernels.
-      int64_t tile = cpu::planRowDecode(spec).elementsPerStep > kSliceLanes
-                         ? 1
-                         : int64_t(rowTile);
-      MatmulLaunchEmitter(builder, op.getLoc(), spec, workgroupSize, tile,
-                          name)
-          .emit(op.getInputs()[0], op.getInputs()[1], op.getOutputs()[0]);
+      // every slice, and shader compilers are slow on large kernels. Other
+      // formats tile rows, except for a single row (a decode step), which
+      // gets a kernel of its own, chosen at run time; when N is static the
+      // choice folds away with the unused kernel.
+      if (cpu::planRowDecode(spec).elementsPerStep > kSliceLanes ||
+          rowTile == 1) {
+        emitWithTile(1);
+      } else {
+        bool batched = spec.activations.getRank() == 3;
+        Value rows = memref::DimOp::create(builder, loc, x, batched ? 1 : 0);
+        Value single = arith::CmpIOp::create(
+            builder, loc, arith::CmpIPredicate::eq, rows,
+            arith::ConstantIndexOp::create(builder, loc, 1));
+        auto choice = scf::IfOp::create(builder, loc, single,
+                                        /*withElseRegion=*/true);
+        OpBuilder::InsertionGuard guard(builder);
+        builder.setInsertionPoint(choice.thenBlock()->getTerminator());
+        emitWithTile(1);
+        builder.setInsertionPoint(choice.elseBlock()->getTerminator());
+        emitWithTile(rowTile);
+      }
       op.erase();
       kernels.insert(kernel);
     }

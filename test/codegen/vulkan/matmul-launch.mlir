@@ -7,12 +7,16 @@
 // decode each element with scalar ops, reduce within the subgroup, then
 // across subgroups through workgroup memory. The kernel declaration is gone.
 // CHECK-LABEL: func.func @linear
-// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
-// CHECK-DAG: %[[C64:.*]] = arith.constant 64 : index
-// CHECK-DAG: %[[C1:.*]] = arith.constant 1 : index
+// A single activation row (a decode step) gets a kernel without a row tile,
+// chosen at run time (the choice folds when N is static).
+// CHECK: %[[SINGLE:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : index
+// CHECK: scf.if %[[SINGLE]] {
+// CHECK: gpu.launch {{.*}}module(@qt_matmul_0) function(@qt_matmul)
+// CHECK: memref.alloc() : memref<64xf32, 3>
+// CHECK: } else {
 // CHECK-DAG: memref.cast %{{.*}} : memref<8x2x18xi8> to memref<?x2x18xi8>
 // CHECK-DAG: memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<3x8xf32> into memref<24xf32>
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C8]], {{.*}} = %{{.*}}, {{.*}} = %[[C1]]) threads({{.*}}) in ({{.*}} = %[[C64]], {{.*}} = %[[C1]], {{.*}} = %[[C1]])
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c8, {{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}}) module(@qt_matmul_1) function(@qt_matmul)
 // CHECK: scf.for
 // Q4_0: one f16 scale (two bytes), 16 code bytes, each byte loaded once.
 // CHECK-COUNT-18: memref.load {{.*}} : memref<?x2x18xi8>
