@@ -56,7 +56,7 @@ cl::opt<EmitKind> emit(
                           "a standalone executable (default)"),
                clEnumValN(EmitKind::Spirv, "spirv",
                           "--target=vulkan: the SPIR-V kernels, one "
-                          "<entry>.spv per kernel in the directory -o names")),
+                          "<module>.spv per kernel in the directory -o names")),
     cl::cat(category));
 cl::opt<std::string> target("target",
                             cl::desc("Code generation target: cpu (default) "
