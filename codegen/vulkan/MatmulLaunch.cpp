@@ -100,15 +100,15 @@ public:
     // The tile's activation rows, clamped into range: rows past the end are
     // computed on the last row and never stored.
     Value lastRow = arith::SubIOp::create(b, loc, rowsN, index(1));
-    SmallVector<SmallVector<Value>> activationRows;
+    SmallVector<Value> activationRows;
     for (int64_t j = 0; j < rowTile; ++j) {
       Value n = arith::MinUIOp::create(
           b, loc, arith::AddIOp::create(b, loc, n0, index(j)), lastRow);
-      activationRows.push_back({flatRow(n)});
+      activationRows.push_back(flatRow(n));
     }
 
     SmallVector<Value> partial =
-        emitRowLoop(xRows, wRows, thread, {weightRow}, activationRows);
+        emitRowLoop(xRows, wRows, thread, weightRow, activationRows);
     SmallVector<Value> sums = emitWorkgroupSums(thread, partial);
 
     // Invocation j stores activation row n0 + j when it exists.
@@ -156,8 +156,8 @@ private:
   /// straight-line code stays small (shader compilers, llvmpipe's among
   /// them, slow down sharply on very large basic blocks).
   SmallVector<Value> emitRowLoop(Value x, Value w, Value thread,
-                                 ArrayRef<Value> weightRow,
-                                 ArrayRef<SmallVector<Value>> activationRows) {
+                                 Value weightRow,
+                                 ArrayRef<Value> activationRows) {
     int64_t elements = plan.elementsPerStep;
     int64_t slices = 1;
     if (elements > kSliceLanes && elements % kSliceLanes == 0)
@@ -208,8 +208,8 @@ private:
 
   /// Multiplies elements [first, first + lanes) of step `step` (starting at
   /// reduction index `column`) into the accumulators.
-  SmallVector<Value> emitSlice(Value x, Value w, ArrayRef<Value> weightRow,
-                               ArrayRef<SmallVector<Value>> activationRows,
+  SmallVector<Value> emitSlice(Value x, Value w, Value weightRow,
+                               ArrayRef<Value> activationRows,
                                Value step, Value column, int64_t first,
                                int64_t lanes, SmallVector<Value> acc) {
     // Each byte is loaded once and shared by the slice's elements (a Q4_0
@@ -219,9 +219,8 @@ private:
       Value weight = decodeElement(w, weightRow, step, lane, bytes);
       Value k = arith::AddIOp::create(b, loc, column, index(lane));
       for (int64_t j = 0; j < rowTile; ++j) {
-        SmallVector<Value> at(activationRows[j]);
-        at.push_back(k);
-        Value activation = memref::LoadOp::create(b, loc, x, at);
+        Value activation = memref::LoadOp::create(
+            b, loc, x, ValueRange{activationRows[j], k});
         acc[j] = math::FmaOp::create(b, loc, weight, activation, acc[j]);
       }
     }
@@ -229,8 +228,8 @@ private:
   }
 
   /// Element `lane` of step `step` of the weight row, as f32; `bytes` holds
-  /// the step's bytes loaded so far, by offset.
-  Value decodeElement(Value w, ArrayRef<Value> weightRow, Value step,
+  /// the slice's bytes loaded so far, by offset.
+  Value decodeElement(Value w, Value weightRow, Value step,
                       int64_t lane, llvm::DenseMap<int64_t, Value> &bytes) {
     auto loadByte = [&](int64_t offset) -> Value {
       Value &cached = bytes[offset];
@@ -250,9 +249,8 @@ private:
       } else {
         byte = index(offset);
       }
-      SmallVector<Value> at(weightRow);
-      at.append({block, byte});
-      Value value = memref::LoadOp::create(b, loc, w, at);
+      Value value = memref::LoadOp::create(
+          b, loc, w, ValueRange{weightRow, block, byte});
       cached = arith::ExtUIOp::create(b, loc, b.getI32Type(), value);
       return cached;
     };
@@ -332,7 +330,7 @@ struct MatmulLaunchPass
     ModuleOp module = getOperation();
     if (workgroupSize < 1 || rowTile < 1 || rowTile > workgroupSize) {
       module.emitError("invalid matmul launch options: workgroup size ")
-          << workgroupSize << ", row tile " << rowTile;
+          << int64_t(workgroupSize) << ", row tile " << int64_t(rowTile);
       return signalPassFailure();
     }
     SmallVector<qt::DispatchOp> dispatches;

@@ -19,6 +19,8 @@
 // RUN: not quant-compile %s --emit=spirv -o %t.cpu-spirv 2>&1 | FileCheck %s --check-prefix=NEEDVULKAN
 // RUN: not quant-compile %s --target=vulkan --matmul-strategy=int8 -o %t.int8 2>&1 | FileCheck %s --check-prefix=INT8
 // RUN: not quant-compile %s --target=vulkan --vulkan-bytes=wide -o %t.wide 2>&1 | FileCheck %s --check-prefix=BYTES
+// RUN: not quant-compile %S/../../models/tiny-llama/tiny-llama-f32.gguf --target=vulkan -o %t.chat 2>&1 | FileCheck %s --check-prefix=MODEL
+// RUN: not ls %t.chat
 
 // CHECK: output 1 (result0): 1x2 f32 = [4064, -4064]
 // DEVICES: 0: llvmpipe{{.*}}(selected)
@@ -32,6 +34,7 @@
 // NEEDVULKAN: quant-compile: error: --emit=spirv needs --target=vulkan
 // INT8: quant-compile: error: --matmul-strategy=int8 is not available with --target=vulkan
 // BYTES: quant-compile: error: unknown --vulkan-bytes 'wide' (expected native or emulated)
+// MODEL: quant-compile: error: models compile for --target=cpu only so far
 
 func.func @main(%x: tensor<1x32xf32>) -> tensor<1x2xf32> {
   %c = arith.constant dense<[[127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0],
