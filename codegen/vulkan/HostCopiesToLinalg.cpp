@@ -17,11 +17,6 @@ struct HostCopiesToLinalgPass
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp op) { copies.push_back(op); });
     for (memref::CopyOp op : copies) {
-      auto source = cast<MemRefType>(op.getSource().getType());
-      auto target = cast<MemRefType>(op.getTarget().getType());
-      // Strided views stay host copies (the launch lowering syncs first).
-      if (!source.getLayout().isIdentity() || !target.getLayout().isIdentity())
-        continue;
       OpBuilder builder(op);
       linalg::CopyOp::create(builder, op.getLoc(), op.getSource(),
                              op.getTarget());

@@ -31,12 +31,25 @@ def MatmulLaunchPass : Pass<"qt-vulkan-matmul-launch", "::mlir::ModuleOp"> {
 }
 
 def HostCopiesToLinalgPass : Pass<"qt-vulkan-copies-to-linalg", "::mlir::ModuleOp"> {
-  let summary = "Turns memref.copy between dense buffers into linalg.copy";
+  let summary = "Turns memref.copy into linalg.copy";
   let description = [{
-    So that buffer copies run as GPU kernels like every other linalg op,
-    instead of on the host between dispatches.
+    So that buffer copies (dense or between strided views, such as writes
+    into a KV cache) run as GPU kernels like every other linalg op, instead
+    of on the host between dispatches.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def KeepOnHostPass : Pass<"qt-vulkan-keep-on-host", "::mlir::ModuleOp"> {
+  let summary = "Lowers linalg ops computing in float64 to host loops";
+  let description = [{
+    Float64 arithmetic is an optional Vulkan feature and GLSL.std.450's
+    transcendental functions take 32-bit floats at most, so a bufferized
+    linalg op that reads, writes or computes float64 values (a model's RoPE
+    angle tables) becomes sequential `scf.for` loops here, before the
+    parallel-loop mapping, and runs in host code.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
 def SinkConstantsPass : Pass<"qt-vulkan-sink-constants", "::mlir::ModuleOp"> {
@@ -47,6 +60,23 @@ def SinkConstantsPass : Pass<"qt-vulkan-sink-constants", "::mlir::ModuleOp"> {
     becoming kernel arguments (each a storage buffer in Vulkan).
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def LinearizeKernelBuffersPass
+    : Pass<"qt-vulkan-linearize-buffers", "::mlir::ModuleOp"> {
+  let summary = "Passes strided kernel buffers as flat buffers plus layout values";
+  let description = [{
+    SPIR-V indexes storage buffers with compile-time strides. A `gpu.func`
+    kernel argument that is a view with a dynamic offset, dynamic strides or
+    a non-identity layout is replaced by its allocation as `memref<?xT>`
+    (from `memref.extract_strided_metadata` + `memref.reinterpret_cast` at
+    every `gpu.launch_func`) and index arguments for the dynamic offset,
+    strides and queried sizes; the kernel's `memref.load`/`memref.store`
+    index the flat buffer with offset + Σ index·stride and `memref.dim`
+    reads the size. Other uses of such an argument are an error.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def KernelAbiPass : Pass<"qt-vulkan-kernel-abi", "::mlir::ModuleOp"> {

@@ -30,10 +30,12 @@ void buildVulkanPipeline(OpPassManager &pm,
   cpu::addBufferizationPasses(pm, options.entry);
 
   // Fused matmuls become launches of their own kernels; every other linalg
-  // op becomes parallel loops tiled by the workgroup size and mapped to
-  // workgroups (outer) and invocations (inner).
+  // op (but those computing in float64, which stay on the host) becomes
+  // parallel loops tiled by the workgroup size and mapped to workgroups
+  // (outer) and invocations (inner).
   // (Matmul kernels are generated last: their bodies are large.)
   pm.addPass(createHostCopiesToLinalgPass());
+  pm.addPass(createKeepOnHostPass());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createParallelLoopTilingPass(
@@ -49,9 +51,13 @@ void buildVulkanPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createSinkConstantsPass());
   pm.addPass(createGpuKernelOutliningPass());
+  // Parallel loops nested below a sequential one (a contraction whose
+  // reduction loop is not innermost) run sequentially in each invocation.
+  pm.addNestedPass<gpu::GPUModuleOp>(createParallelForToNestedForsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createLinearizeKernelBuffersPass());
   pm.addPass(createKernelAbiPass());
   LowerLaunchPassOptions launch;
   launch.byteStorage =

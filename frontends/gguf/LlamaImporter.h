@@ -42,6 +42,9 @@ struct LlamaImportOptions {
   /// KV-cache capacity in positions.
   int64_t contextLength = 0;
   std::vector<LlamaStep> steps;
+  /// RoPE tables and rotation in float64 (false: float32, for targets
+  /// without float64; see LlamaLayers).
+  bool float64Rope = true;
 };
 
 /// The imported model: the module and the GGUF tensor names of the weight

@@ -65,8 +65,14 @@ Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value lhs,
 } // namespace
 
 LlamaLayers::LlamaLayers(OpBuilder &builder, Location loc,
-                         const models::LlamaConfig &config, int64_t batch)
-    : b(builder), loc(loc), config(config), batch(batch) {}
+                         const models::LlamaConfig &config, int64_t batch,
+                         bool float64Rope)
+    : b(builder), loc(loc), config(config), batch(batch),
+      float64Rope(float64Rope) {}
+
+Type LlamaLayers::ropeType() const {
+  return float64Rope ? Type(b.getF64Type()) : Type(b.getF32Type());
+}
 
 Value LlamaLayers::f32(double value) {
   return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
@@ -158,13 +164,14 @@ std::pair<Value, Value> LlamaLayers::ropeTables(Value position) {
   Value positionF64 = arith::UIToFPOp::create(
       b, loc, b.getF64Type(),
       arith::IndexCastUIOp::create(b, loc, b.getI64Type(), position));
-  auto tableType = RankedTensorType::get({batch, pairs}, b.getF64Type());
+  Type element = ropeType();
+  auto tableType = RankedTensorType::get({batch, pairs}, element);
   auto op = linalg::GenericOp::create(
       b, loc, TypeRange{tableType, tableType}, ValueRange{frequencyTable},
       ValueRange{tensor::EmptyOp::create(b, loc, tableType.getShape(),
-                                         b.getF64Type()),
+                                         element),
                  tensor::EmptyOp::create(b, loc, tableType.getShape(),
-                                         b.getF64Type())},
+                                         element)},
       ArrayRef<AffineMap>{select(context, 2, {1}), select(context, 2, {0, 1}),
                           select(context, 2, {0, 1})},
       ArrayRef<IteratorType>{kPar, kPar},
@@ -175,10 +182,13 @@ std::pair<Value, Value> LlamaLayers::ropeTables(Value position) {
                                          index(nb, nloc, 0)));
         Value absolute = arith::AddFOp::create(nb, nloc, positionF64, row);
         Value angle = arith::MulFOp::create(nb, nloc, absolute, args[0]);
-        linalg::YieldOp::create(
-            nb, nloc,
-            ValueRange{math::CosOp::create(nb, nloc, angle),
-                       math::SinOp::create(nb, nloc, angle)});
+        Value cos = math::CosOp::create(nb, nloc, angle);
+        Value sin = math::SinOp::create(nb, nloc, angle);
+        if (element != nb.getF64Type()) {
+          cos = arith::TruncFOp::create(nb, nloc, element, cos);
+          sin = arith::TruncFOp::create(nb, nloc, element, sin);
+        }
+        linalg::YieldOp::create(nb, nloc, ValueRange{cos, sin});
       });
   return {op.getResult(0), op.getResult(1)};
 }
@@ -218,17 +228,20 @@ Value LlamaLayers::rope(Value x, int64_t heads, Value cosTable,
                                               ValueRange{row, pairInTable});
         Value sin = tensor::ExtractOp::create(nb, nloc, sinTable,
                                               ValueRange{row, pairInTable});
-        Type f64 = nb.getF64Type();
-        Value self = arith::ExtFOp::create(nb, nloc, f64, args[0]);
-        Value other = arith::ExtFOp::create(nb, nloc, f64, partner);
+        Type element = ropeType();
+        Value self = args[0], other = partner;
+        if (element != nb.getF32Type()) {
+          self = arith::ExtFOp::create(nb, nloc, element, self);
+          other = arith::ExtFOp::create(nb, nloc, element, other);
+        }
         // even: x·cos − partner·sin; odd: partner·sin + x·cos.
         Value selfCos = arith::MulFOp::create(nb, nloc, self, cos);
         Value otherSin = arith::MulFOp::create(nb, nloc, other, sin);
         Value even = arith::SubFOp::create(nb, nloc, selfCos, otherSin);
         Value odd = arith::AddFOp::create(nb, nloc, otherSin, selfCos);
-        Value result = arith::TruncFOp::create(
-            nb, nloc, nb.getF32Type(),
-            arith::SelectOp::create(nb, nloc, isOdd, odd, even));
+        Value result = arith::SelectOp::create(nb, nloc, isOdd, odd, even);
+        if (element != nb.getF32Type())
+          result = arith::TruncFOp::create(nb, nloc, nb.getF32Type(), result);
         return arith::SelectOp::create(nb, nloc, rotated, result, args[0]);
       });
 }

@@ -21,15 +21,22 @@ namespace quant::frontends {
 /// Emits the ops of one forward step (B rows at positions pos..pos+B-1).
 class LlamaLayers {
 public:
+  /// With `float64Rope`, the RoPE tables and rotation are float64; without,
+  /// the tables are computed in float64 and stored as float32 and the
+  /// rotation is float32 (for targets without float64 arithmetic).
   LlamaLayers(mlir::OpBuilder &builder, mlir::Location loc,
-              const models::LlamaConfig &config, int64_t batch);
+              const models::LlamaConfig &config, int64_t batch,
+              bool float64Rope = true);
+
+  /// The element type of the RoPE tables.
+  mlir::Type ropeType() const;
 
   /// `x / sqrt(mean(x²) + eps) * weight` over the last dimension of [B, N].
   mlir::Value rmsNorm(mlir::Value x, mlir::Value weight);
   /// `x · Wᵀ` for x [B, K] and W [M, K]: a quantized tensor (fused qt.matmul)
   /// or a plain f32/f16/bf16 matrix (a contraction widening W on the fly).
   mlir::Value linear(mlir::Value x, mlir::Value weight);
-  /// cos θ and sin θ (f64, [B, ropeDim/2] each) of the RoPE angles
+  /// cos θ and sin θ ([B, ropeDim/2] each, of ropeType()) of the RoPE angles
   /// θ = (position + b) · base^(−2i/ropeDim): computed once per step and
   /// shared by every layer's queries and keys.
   std::pair<mlir::Value, mlir::Value> ropeTables(mlir::Value position);
@@ -60,6 +67,7 @@ private:
   mlir::Location loc;
   const models::LlamaConfig &config;
   int64_t batch;
+  bool float64Rope;
 };
 
 } // namespace quant::frontends

@@ -1,6 +1,6 @@
 // The Vulkan target: the same program and command line as the CPU one, run on
 // lavapipe with the validation layer (any message would exit with code 3).
-// RUN: rm -rf %t.spirv %t.exe
+// RUN: rm -rf %t.spirv %t.exe %t.chat
 // RUN: quant-compile %s --target=vulkan -o %t.exe --quiet
 // RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json QUANT_VK_VALIDATION=1 %t.exe --input %S/Inputs/ones-1x32.npy | FileCheck %s
 // RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json %t.exe --list-devices | FileCheck %s --check-prefix=DEVICES
@@ -19,8 +19,22 @@
 // RUN: not quant-compile %s --emit=spirv -o %t.cpu-spirv 2>&1 | FileCheck %s --check-prefix=NEEDVULKAN
 // RUN: not quant-compile %s --target=vulkan --matmul-strategy=int8 -o %t.int8 2>&1 | FileCheck %s --check-prefix=INT8
 // RUN: not quant-compile %s --target=vulkan --vulkan-bytes=wide -o %t.wide 2>&1 | FileCheck %s --check-prefix=BYTES
-// RUN: not quant-compile %S/../../models/tiny-llama/tiny-llama-f32.gguf --target=vulkan -o %t.chat 2>&1 | FileCheck %s --check-prefix=MODEL
+// RUN: not quant-compile %S/../../models/tiny-llama/tiny-llama-f32.gguf --target=vulkan --emit=spirv -o %t.chat 2>&1 | FileCheck %s --check-prefix=MODEL-SPIRV
 // RUN: not ls %t.chat
+// Models: the same executable command line, the Vulkan options too; greedy
+// generation gives the CPU executable's text (logits agree within float32
+// rounding, QuantModelE2ETests).
+// RUN: rm -rf %t.model && mkdir -p %t.model
+// RUN: quant-gguf make-llama %t.model/m.gguf --format q4_0 --context 32 > /dev/null
+// RUN: quant-compile %t.model/m.gguf --target=vulkan -o %t.model/chat --context 32 --batch 4 --quiet
+// RUN: quant-compile %t.model/m.gguf -o %t.model/chat-cpu --context 32 --batch 4 --matmul-strategy=float --quiet
+// RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json QUANT_VK_VALIDATION=1 %t.model/chat -p "the cat" -n 8 --temp 0 > %t.model/vk.txt 2> %t.model/vk.err
+// RUN: %t.model/chat-cpu -p "the cat" -n 8 --temp 0 > %t.model/cpu.txt
+// RUN: cmp %t.model/vk.txt %t.model/cpu.txt
+// RUN: FileCheck %s --check-prefix=MODEL-SPEED < %t.model/vk.err
+// RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json %t.model/chat --list-devices | FileCheck %s --check-prefix=DEVICES
+// RUN: ldd %t.model/chat | FileCheck %s --check-prefix=LDD
+// RUN: env VK_DRIVER_FILES=%t.no-such-driver.json not %t.model/chat -p "the cat" 2>&1 | FileCheck %s --check-prefix=NODEVICE
 
 // CHECK: output 1 (result0): 1x2 f32 = [4064, -4064]
 // DEVICES: 0: llvmpipe{{.*}}(selected)
@@ -34,7 +48,8 @@
 // NEEDVULKAN: quant-compile: error: --emit=spirv needs --target=vulkan
 // INT8: quant-compile: error: --matmul-strategy=int8 is not available with --target=vulkan
 // BYTES: quant-compile: error: unknown --vulkan-bytes 'wide' (expected native or emulated)
-// MODEL: quant-compile: error: models compile for --target=cpu only so far
+// MODEL-SPIRV: quant-compile: error: --emit=spirv is for programs; models compile to executables, objects, LLVM IR or MLIR
+// MODEL-SPEED: prompt {{[0-9.]+}} tok/s, generation {{[0-9.]+}} tok/s
 
 func.func @main(%x: tensor<1x32xf32>) -> tensor<1x2xf32> {
   %c = arith.constant dense<[[127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0, 127.0],

@@ -4,6 +4,7 @@
 
 #include "codegen/cpu/Passes.h"
 #include "codegen/cpu/SystemLinker.h"
+#include "codegen/vulkan/Passes.h"
 #include "frontends/gguf/LlamaImporter.h"
 #include "quant/models/Fingerprint.h"
 
@@ -50,7 +51,10 @@ std::string mainSource(const frontends::LlamaProgram &program,
      << "#include \"quant/runtime/Model.h\"\n\n"
      << "extern \"C\" void quant_model_prefill(void **);\n"
      << "extern \"C\" void quant_model_decode(void **);\n"
-     << "extern \"C\" const unsigned char quant_model_image[];\n\n"
+     << "extern \"C\" const unsigned char quant_model_image[];\n";
+  if (options.vulkan)
+    os << "#include \"quant/runtime/Vulkan.h\"\n";
+  os << "\n"
      << "static const char *const weightNames[] = {\n";
   for (const std::string &name : program.weightNames)
     os << "  " << cString(name) << ",\n";
@@ -62,10 +66,24 @@ std::string mainSource(const frontends::LlamaProgram &program,
      << "  quant_model_image, " << imageSize << "ull,\n"
      << "  " << (externalPath.empty() ? "nullptr" : cString(externalPath))
      << ", " << externalSize << "ull, " << fingerprint << "ull,\n"
-     << "  " << options.threads << "};\n\n"
-     << "int main(int argc, char **argv) {\n"
-     << "  return qrt_model_main(&model, argc, argv);\n"
-     << "}\n";
+     << "  " << options.threads << ",\n";
+  // Vulkan: step buffers in memory the kernels bind in place, the weights
+  // registered as constant (uploaded once), and the model run inside the
+  // Vulkan runtime (device options, set-up and teardown).
+  if (options.vulkan)
+    os << "  _mlir_memref_to_llvm_aligned_alloc, _mlir_memref_to_llvm_free,\n"
+       << "  qrt_vk_register_constant};\n\n"
+       << "static int runModel(int argc, char **argv, void *) {\n"
+       << "  return qrt_model_main(&model, argc, argv);\n"
+       << "}\n\n"
+       << "int main(int argc, char **argv) {\n"
+       << "  return qrt_vk_run(argc, argv, runModel, nullptr);\n"
+       << "}\n";
+  else
+    os << "  nullptr, nullptr, nullptr};\n\n"
+       << "int main(int argc, char **argv) {\n"
+       << "  return qrt_model_main(&model, argc, argv);\n"
+       << "}\n";
   return text;
 }
 
@@ -109,25 +127,42 @@ int driver::compileModel(const ModelCompileOptions &options) {
                 std::to_string(config->vocabSize) + ", context " +
                 std::to_string(contextLength) + ")");
   DialectRegistry registry;
-  cpu::registerCpuDialects(registry);
+  vulkan::registerVulkanDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   frontends::LlamaImportOptions import;
   import.contextLength = contextLength;
   import.steps = {{"prefill", options.prefillBatch}, {"decode", 1}};
+  // Shaders compute in float32 (float64 is optional in Vulkan).
+  import.float64Rope = !options.vulkan;
   frontends::LlamaProgram program =
       frontends::importLlama(&context, file, *config, import);
   if (failed(program.module->verify()))
     return fail("the imported model does not verify (see the diagnostics "
                 "above)");
 
-  progress.step("fusing and lowering to the LLVM dialect");
   PassManager pm(&context);
-  cpu::CpuPipelineOptions pipeline;
-  pipeline.entry = "prefill=quant_model_prefill,decode=quant_model_decode";
-  pipeline.matmulStrategy = options.matmulStrategy;
-  pipeline.vnni = cpu::cpuHasFeature(options.target.cpu, "avx512vnni");
-  cpu::buildCpuPipeline(pm, pipeline);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return fail("bad pass manager options");
+  const char *entries =
+      "prefill=quant_model_prefill,decode=quant_model_decode";
+  if (options.vulkan) {
+    progress.step("fusing, compiling kernels to SPIR-V and lowering the host "
+                  "code to the LLVM dialect");
+    vulkan::VulkanPipelineOptions pipeline;
+    pipeline.entry = entries;
+    pipeline.byteStorage = options.vulkanNativeBytes
+                               ? vulkan::ByteStorage::Native
+                               : vulkan::ByteStorage::Emulated;
+    vulkan::buildVulkanPipeline(pm, pipeline);
+  } else {
+    progress.step("fusing and lowering to the LLVM dialect");
+    cpu::CpuPipelineOptions pipeline;
+    pipeline.entry = entries;
+    pipeline.matmulStrategy = options.matmulStrategy;
+    pipeline.vnni = cpu::cpuHasFeature(options.target.cpu, "avx512vnni");
+    cpu::buildCpuPipeline(pm, pipeline);
+  }
   if (failed(pm.run(*program.module)))
     return fail("lowering " + options.inputFile +
                 " failed (see the diagnostics above)");
@@ -182,15 +217,21 @@ int driver::compileModel(const ModelCompileOptions &options) {
   std::string runtimeDir = cpu::runtimeDirectory(options.argv0.c_str());
   std::vector<std::string> inputs{"-O2", "-I" QUANT_RUNTIME_INCLUDE_DIR,
                                   source, assembly, object};
-  for (const char *library :
-       {"libQuantRuntimeModel.a", "libQuantModels.a", "libQuantGguf.a",
-        "libQuantFormats.a", "libQuantRuntime.a"}) {
+  std::vector<const char *> libraries{"libQuantRuntimeModel.a",
+                                      "libQuantModels.a", "libQuantGguf.a",
+                                      "libQuantFormats.a"};
+  if (options.vulkan)
+    libraries.push_back("libQuantRuntimeVulkan.a");
+  libraries.push_back("libQuantRuntime.a");
+  for (const char *library : libraries) {
     std::string path = runtimeDir + "/" + library;
     if (!llvm::sys::fs::exists(path))
       return fail("runtime library " + path +
                   " not found (set QUANT_RUNTIME_DIR)");
     inputs.push_back(path);
   }
+  if (options.vulkan)
+    inputs.push_back("-lvulkan");
   inputs.insert(inputs.end(), {"-lpthread", "-lm"});
   error = linkExecutable(inputs, options.outputFile);
   return error.empty() ? 0 : fail(error);

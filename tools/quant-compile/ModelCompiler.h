@@ -1,9 +1,10 @@
 //===- ModelCompiler.h - quant-compile model.gguf -o chat --------*- C++ -*-===//
 //
 // Compiles a llama-family GGUF model into a text-generation executable: the
-// frontend builds prefill and decode steps, the CPU pipeline lowers them,
-// and the link adds the GGUF image (embedded, or just its header when the
-// weights stay external) and the model runtime (qrt_model_main).
+// frontend builds prefill and decode steps, the CPU or Vulkan pipeline
+// lowers them, and the link adds the GGUF image (embedded, or just its
+// header when the weights stay external) and the model runtime
+// (qrt_model_main, inside the Vulkan runtime's qrt_vk_run for Vulkan).
 //
 //===----------------------------------------------------------------------===//
 
@@ -21,6 +22,10 @@ struct ModelCompileOptions {
   std::string outputFile;
   EmitKind emit = EmitKind::Executable;
   cpu::TargetOptions target;
+  /// Kernels as SPIR-V run through the Vulkan runtime (--target=vulkan).
+  bool vulkan = false;
+  /// --target=vulkan: 8-bit storage buffers, or bytes emulated in words.
+  bool vulkanNativeBytes = true;
   std::string matmulStrategy = "auto";
   /// Threads baked into the executable (0: one per core).
   int threads = 0;

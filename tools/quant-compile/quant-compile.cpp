@@ -142,6 +142,8 @@ int compileModelFromOptions(const char *argv0) {
   options.target.cpu = cpu;
   options.target.optLevel = optLevel;
   options.matmulStrategy = matmulStrategy;
+  options.vulkan = target == "vulkan";
+  options.vulkanNativeBytes = vulkanBytes == "native";
   options.threads = threads;
   options.contextLength = contextLength;
   options.prefillBatch = prefillBatch;
@@ -190,6 +192,9 @@ int main(int argc, char **argv) {
   std::vector<char *> args(argv, argv + argc);
   if (!extractThreads(args))
     return 1;
+  // --mlir-print-ir-after-failure, --mlir-timing and the other pass manager
+  // options, for compiler work (hidden from --help).
+  mlir::registerPassManagerCLOptions();
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       int(args.size()), args.data(),
@@ -227,8 +232,9 @@ int main(int argc, char **argv) {
   }
 
   if (llvm::StringRef(inputFile).ends_with(".gguf")) {
-    if (vulkan)
-      return fail("models compile for --target=cpu only so far");
+    if (emit == EmitKind::Spirv)
+      return fail("--emit=spirv is for programs; models compile to "
+                  "executables, objects, LLVM IR or MLIR");
     return compileModelFromOptions(argv[0]);
   }
 
@@ -262,6 +268,8 @@ int main(int argc, char **argv) {
                          "the host code to the LLVM dialect"
                        : "fusing and lowering to the LLVM dialect");
   PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return fail("bad pass manager options");
   std::string weightsDir =
       llvm::sys::path::parent_path(inputFile.getValue()).str();
   // --emit=spirv writes into a directory created here, removed on failure.

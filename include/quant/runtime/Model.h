@@ -9,6 +9,7 @@
 #ifndef QUANT_RUNTIME_MODEL_H
 #define QUANT_RUNTIME_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -45,6 +46,13 @@ typedef struct qrt_model_desc {
   uint64_t external_fingerprint;
   /// Threads when --threads is not given (0: one per core).
   int32_t default_threads;
+  /// Device hooks, NULL for CPU executables. `alloc`/`free`: memory for the
+  /// step buffers (KV cache, embeddings, logits) that the device uses in
+  /// place, 64-byte aligned. `constant_memory`: called once with the
+  /// weights' bytes, which never change while the process runs.
+  void *(*alloc)(size_t alignment, size_t bytes);
+  void (*free)(void *memory);
+  void (*constant_memory)(const void *data, uint64_t bytes);
 } qrt_model_desc;
 
 /// The model executable's main: generation, --logits, --perplexity (see

@@ -70,11 +70,24 @@ void *_mlir_memref_to_llvm_alloc(size_t size);
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
 void _mlir_memref_to_llvm_free(void *ptr);
 
-/// The Vulkan executable's main (QuantRuntimeVulkanMain's `main` calls it):
-/// takes `--device N` and `--list-devices` out of argv, initializes Vulkan,
-/// runs qrt_main with the remaining arguments, waits for the GPU and tears
-/// Vulkan down. Returns the process exit code: qrt_main's, or 1 on a Vulkan
-/// failure, 2 on a usage error, 3 when validation messages were seen.
+/// Declares that the `bytes` bytes at `data` never change for the rest of the
+/// process (a model's weights): buffer arguments inside that range are
+/// treated as QRT_VK_ARG_CONSTANT (uploaded once, cached).
+void qrt_vk_register_constant(const void *data, uint64_t bytes);
+
+/// The body of a Vulkan executable, run by qrt_vk_run with the arguments it
+/// did not take; returns the process exit code.
+typedef int (*qrt_vk_body)(int argc, char **argv, void *context);
+
+/// A Vulkan executable's main: takes `--device N` and `--list-devices` out of
+/// argv, initializes Vulkan, runs `body` with the remaining arguments, waits
+/// for the GPU and tears Vulkan down. Returns the process exit code: the
+/// body's, or 1 on a Vulkan failure, 2 on a usage error, 3 when validation
+/// messages were seen.
+int qrt_vk_run(int argc, char **argv, qrt_vk_body body, void *context);
+
+/// qrt_vk_run with qrt_main as the body: the main of compiled programs
+/// (QuantRuntimeVulkanMain's `main` calls it).
 int qrt_vk_main(int argc, char **argv);
 
 #ifdef __cplusplus

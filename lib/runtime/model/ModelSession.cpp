@@ -13,15 +13,15 @@
 using namespace quant;
 using namespace quant::rt;
 
-void ModelSession::FreeDeleter::operator()(float *p) const { std::free(p); }
-
-ModelSession::Buffer ModelSession::allocate(size_t floats) {
+ModelSession::Buffer ModelSession::allocate(size_t floats) const {
   size_t bytes = std::max<size_t>(64, (floats * sizeof(float) + 63) / 64 * 64);
-  void *memory = std::aligned_alloc(64, bytes);
+  void *memory = desc.alloc ? desc.alloc(64, bytes)
+                            : std::aligned_alloc(64, bytes);
   if (!memory)
     throw std::bad_alloc();
   std::memset(memory, 0, bytes);
-  return Buffer(static_cast<float *>(memory));
+  return Buffer(static_cast<float *>(memory),
+                BufferDeleter{desc.free ? desc.free : std::free});
 }
 
 ModelSession::ModelSession(const qrt_model_desc &desc,
@@ -35,6 +35,10 @@ ModelSession::ModelSession(const qrt_model_desc &desc,
   embeddings = allocate(size_t(rows) * config.dim);
   logits = allocate(size_t(rows) * config.vocabSize);
   last.assign(config.vocabSize, 0.0f);
+  if (desc.constant_memory)
+    desc.constant_memory(
+        image.file.bufferData() + image.file.dataSectionOffset(),
+        image.file.bufferSize() - image.file.dataSectionOffset());
   embeddingTable = image.file.findTensor("token_embd.weight");
   embeddingRowBytes = embeddingTable->byteSize / embeddingTable->numRows();
 }

@@ -41,11 +41,15 @@ private:
   /// Writes the embedding of `token` to `out` (dim floats).
   void embed(int32_t token, float *out) const;
 
-  struct FreeDeleter {
-    void operator()(float *p) const;
+  /// Frees a step buffer with the descriptor's `free` hook (or std::free).
+  struct BufferDeleter {
+    void (*release)(void *);
+    void operator()(float *p) const { release(p); }
   };
-  using Buffer = std::unique_ptr<float[], FreeDeleter>;
-  static Buffer allocate(size_t floats);
+  using Buffer = std::unique_ptr<float[], BufferDeleter>;
+  /// `floats` zeroed floats from the descriptor's `alloc` hook (or
+  /// std::aligned_alloc), 64-byte aligned.
+  Buffer allocate(size_t floats) const;
 
   const qrt_model_desc &desc;
   const ModelImage &image;

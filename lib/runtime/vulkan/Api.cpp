@@ -121,6 +121,12 @@ extern "C" double qrt_vk_take_gpu_ms(void) {
   });
 }
 
+extern "C" void qrt_vk_register_constant(const void *data, uint64_t bytes) {
+  guarded("qrt_vk_register_constant", [&] {
+    Runtime::get().bindings->addConstantRange(uintptr_t(data), bytes);
+  });
+}
+
 extern "C" void *_mlir_memref_to_llvm_alloc(size_t size) {
   return guarded("_mlir_memref_to_llvm_alloc",
                  [&] { return allocate(1, size); });

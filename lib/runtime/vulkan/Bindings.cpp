@@ -54,6 +54,21 @@ bool Bindings::bindableOwn(uintptr_t address, uint64_t bytes,
          region.offset % device.limits.minStorageBufferOffsetAlignment == 0;
 }
 
+void Bindings::addConstantRange(uintptr_t address, uint64_t bytes) {
+  constantRanges.emplace_back(address, bytes);
+}
+
+bool Bindings::isConstant(uintptr_t address, uint64_t bytes,
+                          int64_t flags) const {
+  if (flags & QRT_VK_ARG_CONSTANT)
+    return true;
+  for (auto [start, size] : constantRanges)
+    if (address >= start && address - start <= size &&
+        bytes <= size - (address - start))
+      return true;
+  return false;
+}
+
 BindingPlan Bindings::plan(const int64_t *args, int64_t numArgs) const {
   BindingPlan result;
   for (int64_t i = 0; i < numArgs; ++i) {
@@ -70,7 +85,7 @@ BindingPlan Bindings::plan(const int64_t *args, int64_t numArgs) const {
       result.flushBefore = stream.pending();
       continue;
     }
-    if (arg.flags & QRT_VK_ARG_CONSTANT)
+    if (isConstant(arg.address, arg.bytes, arg.flags))
       continue;
     bool written = arg.flags & QRT_VK_ARG_WRITTEN;
     for (const Import &import : imports) {
@@ -113,7 +128,7 @@ Bindings::resolve(const std::string &kernel, const int64_t *args,
     Region region;
     if (bindableOwn(arg.address, arg.bytes, region))
       buffers[i] = {region.buffer, region.offset, range};
-    else if ((arg.flags & QRT_VK_ARG_CONSTANT) &&
+    else if (isConstant(arg.address, arg.bytes, arg.flags) &&
              !hostPool.lookup(reinterpret_cast<const void *>(arg.address), 1,
                               region))
       buffers[i] = constant(arg.address, arg.bytes);

@@ -3,7 +3,8 @@
 // Turns the (data, bytes, flags, scalar) slots of qrt_vk_dispatch into the
 // buffer ranges bound at bindings 0..n-1:
 //  - the runtime's own allocations are bound in place;
-//  - constants (QRT_VK_ARG_CONSTANT) outside them are copied once into
+//  - constants (QRT_VK_ARG_CONSTANT, or inside a range registered with
+//    addConstantRange) outside them are copied once into
 //    device-local memory (through a staging buffer when that memory is not
 //    host-visible) and cached by (address, size);
 //  - other foreign buffers are copied into a runtime buffer for the batch and
@@ -53,6 +54,8 @@ public:
   resolve(const std::string &kernel, const int64_t *args, int64_t numArgs);
   /// Releases the cached constants and the arena (nothing may be pending).
   void destroy();
+  /// Buffers inside host memory [address, address + bytes) are constants.
+  void addConstantRange(uintptr_t address, uint64_t bytes);
 
 private:
   /// A foreign buffer copied in for the current batch.
@@ -63,6 +66,8 @@ private:
     bool written;
   };
 
+  /// Whether a buffer argument is constant: flagged, or in a registered range.
+  bool isConstant(uintptr_t address, uint64_t bytes, int64_t flags) const;
   /// Whether host memory [address, address + bytes) is bindable own memory.
   bool bindableOwn(uintptr_t address, uint64_t bytes, Region &region) const;
   VkDescriptorBufferInfo scalar(int32_t value);
@@ -81,6 +86,7 @@ private:
   std::unique_ptr<MemoryPool> devicePool;
   bool forceStaging = false;
   std::map<std::pair<uintptr_t, uint64_t>, Region> constants;
+  std::vector<std::pair<uintptr_t, uint64_t>> constantRanges;
   std::vector<Import> imports;
   std::vector<Region> scalarChunks;
   uint64_t scalarOffset = 0;

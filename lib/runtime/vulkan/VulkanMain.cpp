@@ -1,8 +1,9 @@
-//===- VulkanMain.cpp - qrt_vk_main: the Vulkan executable's main ---------===//
+//===- VulkanMain.cpp - qrt_vk_run: the Vulkan executables' main ----------===//
 //
 // Handles the Vulkan options, initializes Vulkan before any input is read
-// (so a missing device is reported first), runs qrt_main, waits for the GPU
-// and tears Vulkan down so the validation layer can check for leaks.
+// (so a missing device is reported first), runs the program's body (qrt_main
+// for programs, qrt_model_main for models), waits for the GPU and tears
+// Vulkan down so the validation layer can check for leaks.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +26,7 @@ constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitValidation = 3;
 
-int runMain(int argc, char **argv) {
+int runMain(int argc, char **argv, qrt_vk_body body, void *context) {
   setProgramName(argc > 0 ? argv[0] : nullptr);
   VulkanArgs args;
   std::string error;
@@ -36,7 +37,7 @@ int runMain(int argc, char **argv) {
   }
   int restArgc = int(args.rest.size()) - 1;
   if (args.help)
-    return qrt_main(restArgc, args.rest.data());
+    return body(restArgc, args.rest.data(), context);
 
   int code;
   {
@@ -50,7 +51,7 @@ int runMain(int argc, char **argv) {
     }
   }
   if (code < 0) {
-    code = qrt_main(restArgc, args.rest.data());
+    code = body(restArgc, args.rest.data(), context);
     std::lock_guard<std::recursive_mutex> lock(runtimeMutex());
     Runtime::shutdown();
   }
@@ -67,9 +68,10 @@ int runMain(int argc, char **argv) {
 
 } // namespace
 
-extern "C" int qrt_vk_main(int argc, char **argv) {
+extern "C" int qrt_vk_run(int argc, char **argv, qrt_vk_body body,
+                          void *context) {
   try {
-    return runMain(argc, argv);
+    return runMain(argc, argv, body, context);
   } catch (const std::bad_alloc &) {
     std::fprintf(stderr, "%s: error: out of host memory\n",
                  programName().c_str());
