@@ -20,6 +20,8 @@
 #include "mlir/Dialect/SPIRV/Transforms/Passes.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Target/SPIRV/Serialization.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -158,6 +160,8 @@ struct LowerLaunchPass
 
     OpPassManager pm(ModuleOp::getOperationName());
     OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+    kernels.addPass(quant::vulkan::createDecode16BitFloatsPass());
+    kernels.addPass(quant::vulkan::createReduceTrigRangePass());
     kernels.addPass(createMapMemRefStorageClassPass());
     kernels.addPass(createConvertMathToSPIRVPass());
     pm.addPass(createConvertGPUToSPIRVPass(/*mapMemorySpace=*/true));
@@ -361,16 +365,47 @@ struct LowerLaunchPass
   }
 
   /// Host code reads or writes memory only after the kernels before it are
-  /// done: a sync before host memory accesses and before every return.
+  /// done: a sync before host memory accesses, before calls of external
+  /// functions and before the returns of public functions (private
+  /// functions return to host code that syncs where it touches memory).
+  /// A sync for an access inside host loops goes before the outermost of
+  /// those loops that launches no kernel, not into every iteration.
   void insertSyncs(ModuleOp module, func::FuncOp sync) {
-    SmallVector<Operation *> points;
+    llvm::SetVector<Operation *> points;
+    auto isRuntimeCall = [&](func::CallOp call) {
+      StringRef callee = call.getCallee();
+      return callee == kDispatch || callee == kSync;
+    };
+    auto launchesKernels = [&](Operation *op) {
+      return op
+          ->walk([&](func::CallOp call) {
+            return call.getCallee() == kDispatch ? WalkResult::interrupt()
+                                                 : WalkResult::advance();
+          })
+          .wasInterrupted();
+    };
     for (func::FuncOp func : module.getOps<func::FuncOp>()) {
       if (func.isDeclaration())
         continue;
       func.walk([&](Operation *op) {
-        if (isa<func::ReturnOp, memref::LoadOp, memref::StoreOp,
-                memref::CopyOp, linalg::LinalgOp>(op))
-          points.push_back(op);
+        bool needsSync = false;
+        if (isa<func::ReturnOp>(op)) {
+          needsSync = func.isPublic();
+        } else if (auto call = dyn_cast<func::CallOp>(op)) {
+          auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+          needsSync = !isRuntimeCall(call) && callee && callee.isDeclaration();
+        } else {
+          needsSync = isa<memref::LoadOp, memref::StoreOp, memref::CopyOp,
+                          linalg::LinalgOp>(op);
+        }
+        if (!needsSync)
+          return;
+        Operation *point = op;
+        for (Operation *parent = op->getParentOp(); parent != func;
+             parent = parent->getParentOp())
+          if (isa<LoopLikeOpInterface>(parent) && !launchesKernels(parent))
+            point = parent;
+        points.insert(point);
       });
     }
     for (Operation *op : points) {

@@ -90,6 +90,37 @@ def KernelAbiPass : Pass<"qt-vulkan-kernel-abi", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::spirv::SPIRVDialect"];
 }
 
+def Decode16BitFloatsPass
+    : Pass<"qt-vulkan-16bit-floats", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Reads f16/bf16 kernel buffers as i16 and decodes the bits";
+  let description = [{
+    Float16, 16-bit storage and bfloat16 are optional in Vulkan. A kernel
+    buffer argument of f16 or bf16 elements becomes a buffer of i16 (same
+    bytes), and each value loaded from it, which may only be widened to f32
+    by `arith.extf`, is decoded from its bits in integer arithmetic (exact,
+    subnormals and non-finite values included). Other uses, and any other
+    16-bit float value in a kernel, are errors. Runs on the copy of each
+    kernel module that `qt-vulkan-lower-launch` converts to SPIR-V (the
+    host's launches keep the float buffer types; the bytes are the same).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
+def ReduceTrigRangePass
+    : Pass<"qt-vulkan-reduce-trig-range", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Reduces f32 math.sin/math.cos arguments into [-pi, pi]";
+  let description = [{
+    Vulkan specifies the precision of GLSL.std.450 Sin and Cos (2^-11
+    absolute) only inside [-pi, pi]. Each f32 `math.sin`/`math.cos` in a
+    kernel gets its argument reduced first: k = roundeven(x / 2pi),
+    r = (x - k*C1) - k*C2 with 2pi split Cody-Waite style (C1 = 6.28125, so
+    k*C1 is exact for |k| < 2^16), clamped to the floats within pi. Runs on
+    the copy of each kernel module that `qt-vulkan-lower-launch` converts.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def LowerLaunchPass : Pass<"qt-vulkan-lower-launch", "::mlir::ModuleOp"> {
   let summary = "Compiles kernels to SPIR-V and lowers gpu.launch_func to the runtime";
   let description = [{

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "dialects/qt/BlockLayout.h"
+#include "dialects/qt/FloatBits.h"
 #include "dialects/qt/QtAttrs.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -243,46 +244,10 @@ private:
   }
 
   /// readScalar from loaded bytes: f32 and bf16 by moving bits, f16 decoded
-  /// in integer arithmetic (exact, and needs no 16-bit float support).
+  /// in integer arithmetic (exact, and needs no 16-bit float support). The
+  /// caller's extf is skipped for loaded scales (see readScale).
   Value loadScalar(Type type, int64_t offset, int64_t size) {
-    Value bits = loadInteger(offset, size);
-    if (type.isF32())
-      return arith::BitcastOp::create(b, loc, b.getF32Type(), bits);
-    if (type.isBF16())
-      return arith::BitcastOp::create(
-          b, loc, b.getF32Type(),
-          arith::ShLIOp::create(b, loc, bits, splatI32(0, 16)));
-    // f16: sign, 5-bit exponent, 10-bit mantissa. The caller's extf is
-    // skipped for loaded scales (see readScale).
-    auto field = [&](int32_t shift, int32_t mask) {
-      return arith::AndIOp::create(
-          b, loc, arith::ShRUIOp::create(b, loc, bits, splatI32(0, shift)),
-          splatI32(0, mask));
-    };
-    Value sign = arith::ShLIOp::create(b, loc, field(15, 1), splatI32(0, 31));
-    Value exponent = field(10, 31), mantissa = field(0, 1023);
-    auto eq = [&](Value v, int32_t c) {
-      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v,
-                                   splatI32(0, c));
-    };
-    // Normal: rebias 15 -> 127; Inf/NaN: all-ones exponent.
-    Value rebiased = arith::SelectOp::create(
-        b, loc, eq(exponent, 31), splatI32(0, 255),
-        arith::AddIOp::create(b, loc, exponent, splatI32(0, 112)));
-    Value normalBits = arith::OrIOp::create(
-        b, loc, sign,
-        arith::OrIOp::create(
-            b, loc, arith::ShLIOp::create(b, loc, rebiased, splatI32(0, 23)),
-            arith::ShLIOp::create(b, loc, mantissa, splatI32(0, 13))));
-    Value normal = arith::BitcastOp::create(b, loc, b.getF32Type(), normalBits);
-    // Subnormal (and zero): mantissa * 2^-24, exact in binary32.
-    Value magnitude = arith::MulFOp::create(
-        b, loc, arith::UIToFPOp::create(b, loc, b.getF32Type(), mantissa),
-        splatF32(0, std::ldexp(1.0f, -24)));
-    Value subnormal = arith::SelectOp::create(
-        b, loc, eq(sign, 0), magnitude,
-        arith::NegFOp::create(b, loc, magnitude));
-    return arith::SelectOp::create(b, loc, eq(exponent, 0), subnormal, normal);
+    return qt::emitFloatFromBits(b, loc, loadInteger(offset, size), type);
   }
 
   Value bytes;

@@ -27,6 +27,30 @@ namespace quant::e2e {
 /// result is not just above a power of two).
 constexpr int kLibmRoundings = 4;
 
+/// Whose arithmetic the program's float32 operations follow.
+enum class MathModel {
+  /// The CPU: +, -, *, / and sqrt correctly rounded; exp, tanh, sin and cos
+  /// from glibc (kLibmRoundings).
+  Libm,
+  /// Vulkan: what the Vulkan specification ("Precision and Operation of
+  /// SPIR-V Instructions") requires of every device: +, -, * correctly
+  /// rounded, OpFDiv 2.5 ulp, InverseSqrt 2 ulp, Exp 3 + 2|x| ulp, Tanh
+  /// inherited from (exp(x) - exp(-x)) / (exp(x) + exp(-x)), Sin and Cos
+  /// 2^-11 absolute in [-pi, pi] (kernels reduce their arguments into it
+  /// first, see codegen/vulkan/ReduceTrigRange.cpp). One ulp of y is at most
+  /// 2u|y|.
+  Vulkan,
+};
+
+/// The model the reference functions below use (set per test).
+inline MathModel &mathModel() {
+  static MathModel model = MathModel::Libm;
+  return model;
+}
+
+/// An ulp count as float roundings (2 ulps of y are at most 4 u |y|).
+inline int ulpsAsRoundings(double ulps) { return int(std::ceil(2 * ulps)); }
+
 /// A quantity the program computes in float32 and the reference in double:
 /// `value` is the reference's result, `error` bounds |float - value|.
 struct Tracked {
@@ -62,6 +86,14 @@ inline Tracked operator*(Tracked a, Tracked b) {
                      a.error * b.error,
                  1);
 }
+/// A result within `propagated` + `extra` (absolute) of `value`, plus the
+/// double evaluation's roundings.
+inline Tracked absolute(double value, double propagated, double extra) {
+  return {value, propagated + extra +
+                     2 * gamma(4, kDoubleUnitRoundoff) *
+                         (std::fabs(value) + propagated + extra)};
+}
+
 /// |A/B - a/b| <= (|A - a| + |a/b| |B - b|) / |B|, and |B| >= |b| - e_b.
 inline Tracked operator/(Tracked a, Tracked b) {
   double quotient = a.value / b.value;
@@ -69,30 +101,56 @@ inline Tracked operator/(Tracked a, Tracked b) {
   double propagated = margin > 0
                           ? (a.error + std::fabs(quotient) * b.error) / margin
                           : INFINITY;
-  return rounded(quotient, propagated, 1);
+  return rounded(quotient, propagated,
+                 mathModel() == MathModel::Vulkan ? ulpsAsRoundings(2.5) : 1);
 }
-/// math.rsqrt is 1 / sqrt: two roundings; d/dv v^-1/2 = -v^-3/2 / 2 is
-/// largest at the smallest v.
+/// math.rsqrt is 1 / sqrt on the CPU (two roundings), InverseSqrt (2 ulp) on
+/// Vulkan; d/dv v^-1/2 = -v^-3/2 / 2 is largest at the smallest v.
 inline Tracked rsqrt(Tracked a) {
   double low = a.value - a.error;
   double propagated = low > 0 ? 0.5 * std::pow(low, -1.5) * a.error : INFINITY;
-  return rounded(1.0 / std::sqrt(a.value), propagated, 2);
+  return rounded(1.0 / std::sqrt(a.value), propagated,
+                 mathModel() == MathModel::Vulkan ? ulpsAsRoundings(2) : 2);
 }
 /// exp' = exp, largest at the largest v.
 inline Tracked exp(Tracked a) {
   double propagated = a.error > 0 ? std::exp(a.value + a.error) * a.error : 0.0;
-  return rounded(std::exp(a.value), propagated, kLibmRoundings);
+  double largest = std::fabs(a.value) + a.error;
+  return rounded(std::exp(a.value), propagated,
+                 mathModel() == MathModel::Vulkan
+                     ? ulpsAsRoundings(3 + 2 * largest)
+                     : kLibmRoundings);
 }
-/// tanh' = sech^2, largest where |v| is smallest.
+/// tanh' = sech^2, largest where |v| is smallest. On Vulkan, with E+ and E-
+/// the exponentials (relative errors d+, d- <= d = 2(3 + 2|x|) u), the
+/// quotient (E+ - E-) / (E+ + E-) moves by 2 E+ E- (d+ - d-) / ((E+ + E-)
+/// (E+' + E-')) <= d / (2 cosh^2 x (1 - d)); the subtraction, addition (one
+/// rounding each) and division (2.5 ulp) then add 7 roundings of the result.
 inline Tracked tanh(Tracked a) {
   double low = std::max(std::fabs(a.value) - a.error, 0.0);
   double sech = 1.0 / std::cosh(low);
-  return rounded(std::tanh(a.value), sech * sech * a.error, kLibmRoundings);
+  if (mathModel() == MathModel::Libm)
+    return rounded(std::tanh(a.value), sech * sech * a.error, kLibmRoundings);
+  double d = 2 * (3 + 2 * (std::fabs(a.value) + a.error)) * kFloatUnitRoundoff;
+  double exponentials = d * sech * sech / (2 * (1 - d));
+  return rounded(std::tanh(a.value), sech * sech * a.error + exponentials, 7);
+}
+/// Vulkan sin/cos: the argument reduction's error (ReduceTrigRange.cpp:
+/// 3u(pi + |x|/256) + (|x|/2pi + 1) 2^-32 + 2^-22, moving the result by as
+/// much at most) plus Sin/Cos's 2^-11.
+inline double vulkanTrigError(Tracked a) {
+  double x = std::fabs(a.value) + a.error;
+  return 3 * kFloatUnitRoundoff * (M_PI + x / 256) +
+         (x / (2 * M_PI) + 1) * 0x1.0p-32 + 0x1.0p-22 + 0x1.0p-11;
 }
 inline Tracked sin(Tracked a) {
+  if (mathModel() == MathModel::Vulkan)
+    return absolute(std::sin(a.value), a.error, vulkanTrigError(a));
   return rounded(std::sin(a.value), a.error, kLibmRoundings);
 }
 inline Tracked cos(Tracked a) {
+  if (mathModel() == MathModel::Vulkan)
+    return absolute(std::cos(a.value), a.error, vulkanTrigError(a));
   return rounded(std::cos(a.value), a.error, kLibmRoundings);
 }
 /// max is exact: |max(A, B) - max(a, b)| <= max(|A - a|, |B - b|).

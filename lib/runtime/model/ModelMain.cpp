@@ -43,6 +43,7 @@ struct ModelOptions {
   std::string weightsPath;
   int32_t threads = 0;
   bool bos = true;
+  bool ignoreEos = false;
   bool help = false;
 };
 
@@ -60,6 +61,8 @@ std::string usage(const std::string &program) {
          "  --top-p P             nucleus sampling threshold (default 0.95)\n"
          "  --seed S              random seed (default: from the clock)\n"
          "  --no-bos              do not start the prompt with BOS\n"
+         "  --ignore-eos          keep generating after an end-of-text "
+         "token\n"
          "  --logits FILE.npy     write the logits of every evaluated "
          "position [positions x vocab]\n"
          "  --perplexity FILE     perplexity of a text file (windows of the "
@@ -114,6 +117,10 @@ std::string parseOptions(int argc, char **argv, ModelOptions &options) {
     }
     if (arg == "--no-bos") {
       options.bos = false;
+      continue;
+    }
+    if (arg == "--ignore-eos") {
+      options.ignoreEos = true;
       continue;
     }
     std::string name = arg.substr(0, arg.find('='));
@@ -299,7 +306,7 @@ int runGeneration(const std::string &program, ModelSession &session,
   auto generationStart = std::chrono::steady_clock::now();
   while (generated < options.generate) {
     int32_t next = sampler.sample(session.lastLogits(), session.vocabSize());
-    if (tokenizer.isEndOfGeneration(next))
+    if (!options.ignoreEos && tokenizer.isEndOfGeneration(next))
       break;
     std::fputs(tokenizer.tokenText(next).c_str(), stdout);
     std::fflush(stdout);
