@@ -70,6 +70,22 @@ public:
     if (values.size() == 1)
       return vector::BroadcastOp::create(b, loc, vec(kLanes, b.getF32Type()),
                                          values[0]);
+    // Two widened 16-bit floats (the f16 scales of two blocks) are widened
+    // together: one conversion instead of two.
+    auto narrow0 = values[0].getDefiningOp<arith::ExtFOp>();
+    auto narrow1 = values[1].getDefiningOp<arith::ExtFOp>();
+    if (narrow0 && narrow1 &&
+        narrow0.getIn().getType() == narrow1.getIn().getType()) {
+      Type half = narrow0.getIn().getType();
+      Value pair = vector::FromElementsOp::create(
+          b, loc, vec(2, half), ValueRange{narrow0.getIn(), narrow1.getIn()});
+      Value wide =
+          arith::ExtFOp::create(b, loc, vec(2, b.getF32Type()), pair);
+      SmallVector<int64_t> mask(kLanes);
+      for (int64_t i = 0; i < kLanes; ++i)
+        mask[i] = i < kLanes / 2 ? 0 : 1;
+      return vector::ShuffleOp::create(b, loc, wide, wide, mask);
+    }
     auto half = vec(kLanes / 2, b.getF32Type());
     Value lo = vector::BroadcastOp::create(b, loc, half, values[0]);
     Value hi = vector::BroadcastOp::create(b, loc, half, values[1]);
@@ -375,9 +391,14 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
             Value &acc = accs[r * tile + j];
             Value dots = sk.dot(chunk.codes, activations);
             Value asFloat = arith::SIToFPOp::create(sb, loc, accType, dots);
-            Value term = arith::MulFOp::create(sb, loc, asFloat, scaleA);
+            // −zero·correction is the same for every row of a format with a
+            // constant zero point (Q4_0's 8): CSE leaves one per activation
+            // row and chunk.
             Value negZero = arith::NegFOp::create(sb, loc, chunk.zero);
-            term = vector::FMAOp::create(sb, loc, negZero, corr, term);
+            Value zeroCorrection =
+                arith::MulFOp::create(sb, loc, negZero, corr);
+            Value term = vector::FMAOp::create(sb, loc, asFloat, scaleA,
+                                               zeroCorrection);
             acc = vector::FMAOp::create(sb, loc, chunk.scale, term, acc);
             if (chunk.min)
               acc = vector::FMAOp::create(sb, loc, chunk.min, sums, acc);
