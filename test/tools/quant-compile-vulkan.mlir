@@ -31,6 +31,10 @@
 // RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json QUANT_VK_VALIDATION=1 %t.model/chat -p "the cat" -n 8 --temp 0 > %t.model/vk.txt 2> %t.model/vk.err
 // RUN: %t.model/chat-cpu -p "the cat" -n 8 --temp 0 > %t.model/cpu.txt
 // RUN: cmp %t.model/vk.txt %t.model/cpu.txt
+// External weights (mapped at run time, registered constant) give the same text.
+// RUN: quant-compile %t.model/m.gguf --target=vulkan --weights=external -o %t.model/chat-external --context 32 --batch 4 --quiet
+// RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json QUANT_VK_VALIDATION=1 %t.model/chat-external -p "the cat" -n 8 --temp 0 > %t.model/external.txt
+// RUN: cmp %t.model/vk.txt %t.model/external.txt
 // RUN: FileCheck %s --check-prefix=MODEL-SPEED < %t.model/vk.err
 // RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json %t.model/chat --list-devices | FileCheck %s --check-prefix=DEVICES
 // RUN: ldd %t.model/chat | FileCheck %s --check-prefix=LDD
