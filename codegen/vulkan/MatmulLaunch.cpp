@@ -43,9 +43,66 @@ public:
       : b(builder), loc(loc), spec(spec), plan(cpu::planRowDecode(spec)),
         workgroupSize(workgroupSize), rowTile(rowTile), name(name) {}
 
+  /// Emits the launches of `y = x · Wᵀ`: one per chunk of weight rows that
+  /// fits the device's largest storage buffer (qrt_vk_max_buffer_bytes at run
+  /// time), each binding only its chunk of W.
   void emit(Value x, Value w, Value y) {
-    bool batched = spec.activations.getRank() == 3;
     int64_t rowsM = spec.weights.getShape()[batchedWeights() ? 1 : 0];
+    auto wType = cast<MemRefType>(w.getType());
+    int64_t rowBytes = wType.getNumElements() / wType.getShape().front();
+    if (batchedWeights() || !wType.getLayout().isIdentity() ||
+        !wType.hasStaticShape()) {
+      // One launch over all rows (a weight above the limit is a run-time
+      // error naming it).
+      emitLaunch(x, w, y, index(0), index(rowsM));
+      return;
+    }
+    Value limit = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        func::CallOp::create(b, loc, maxBufferBytesFunction(), ValueRange{})
+            .getResult(0));
+    Value rowsPerLaunch = arith::MinUIOp::create(
+        b, loc,
+        arith::MaxUIOp::create(
+            b, loc, arith::DivUIOp::create(b, loc, limit, index(rowBytes)),
+            index(1)),
+        index(rowsM));
+    Value bytes = collapse(w, {llvm::to_vector(llvm::seq<int64_t>(
+                                  0, wType.getRank()))});
+    auto chunks = scf::ForOp::create(b, loc, index(0), index(rowsM),
+                                     rowsPerLaunch);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(chunks.getBody()->getTerminator());
+    Value m0 = chunks.getInductionVar();
+    Value count = arith::MinUIOp::create(
+        b, loc, rowsPerLaunch, arith::SubIOp::create(b, loc, index(rowsM), m0));
+    // Rows [m0, m0 + count) as a dense buffer starting at its first byte.
+    SmallVector<int64_t> chunkShape(wType.getShape());
+    chunkShape.front() = ShapedType::kDynamic;
+    Value chunk = memref::ViewOp::create(
+        b, loc, MemRefType::get(chunkShape, wType.getElementType()), bytes,
+        arith::MulIOp::create(b, loc, m0, index(rowBytes)), ValueRange{count});
+    emitLaunch(x, chunk, y, m0, count);
+  }
+
+private:
+  /// Declares `i64 qrt_vk_max_buffer_bytes()` in the module once.
+  func::FuncOp maxBufferBytesFunction() {
+    auto module = b.getInsertionBlock()->getParentOp()->getParentOfType<ModuleOp>();
+    constexpr StringLiteral kName = "qrt_vk_max_buffer_bytes";
+    if (auto existing = module.lookupSymbol<func::FuncOp>(kName))
+      return existing;
+    OpBuilder top = OpBuilder::atBlockEnd(module.getBody());
+    auto function = func::FuncOp::create(
+        top, loc, kName, top.getFunctionType({}, {top.getI64Type()}));
+    function.setPrivate();
+    return function;
+  }
+
+  /// One launch computing y[.., m0 + i] for the `count` weight rows of
+  /// `w` (rows m0.. of the whole weight; every row when batched).
+  void emitLaunch(Value x, Value w, Value y, Value m0, Value count) {
+    bool batched = spec.activations.getRank() == 3;
     Value rowsN = memref::DimOp::create(b, loc, x, batched ? 1 : 0);
     Value batches = batched ? Value(memref::DimOp::create(b, loc, x, 0))
                             : index(1);
@@ -68,8 +125,15 @@ public:
     // kernel's function is `qt_matmul`, so equal kernels are equal modules.
     auto moduleSymbol = FlatSymbolRefAttr::get(b.getContext(), name);
     auto functionSymbol = FlatSymbolRefAttr::get(b.getContext(), "qt_matmul");
+    // M and the chunk's first row are sizes the kernel reads as arguments
+    // (dynamic values, so kernels of all M and chunks are one module).
+    // (y holds B·N·M values; the max keeps an empty x from dividing by 0.)
+    Value columnsM = arith::DivUIOp::create(
+        b, loc, memref::DimOp::create(b, loc, yFlat, 0),
+        arith::MaxUIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, batches, rowsN), index(1)));
     auto launch = gpu::LaunchOp::create(
-        b, loc, index(rowsM), tiles, batches, index(workgroupSize), index(1),
+        b, loc, count, tiles, batches, index(workgroupSize), index(1),
         index(1), /*dynamicSharedMemorySize=*/nullptr,
         /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{},
         /*workgroupAttributions=*/{}, /*privateAttributions=*/{},
@@ -81,16 +145,17 @@ public:
     gpu::TerminatorOp::create(b, loc);
     b.setInsertionPointToStart(&body);
 
-    Value m = launch.getBlockIds().x;
-    Value columnsM = launch.getGridSize().x;
+    // Row m of the output is row m − m0 of this launch's weight chunk.
+    Value chunkRow = launch.getBlockIds().x;
+    Value m = arith::AddIOp::create(b, loc, m0, chunkRow);
     Value n0 = arith::MulIOp::create(b, loc, launch.getBlockIds().y,
                                      index(rowTile));
     Value batch = launch.getBlockIds().z;
     Value thread = launch.getThreadIds().x;
-    Value weightRow = m;
+    Value weightRow = chunkRow;
     if (batchedWeights())
       weightRow = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, batch, columnsM), m);
+          b, loc, arith::MulIOp::create(b, loc, batch, columnsM), chunkRow);
     // Row n of batch b in the flattened activations and results.
     Value batchBase = arith::MulIOp::create(b, loc, batch, rowsN);
     auto flatRow = [&](Value n) -> Value {
@@ -126,7 +191,6 @@ public:
     memref::StoreOp::create(b, loc, sums.front(), yFlat, at);
   }
 
-private:
   bool batchedWeights() const { return spec.weights.getRank() == 4; }
 
   /// `buffer` with its dimensions grouped by `groups`.

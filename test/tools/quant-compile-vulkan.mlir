@@ -35,6 +35,11 @@
 // RUN: quant-compile %t.model/m.gguf --target=vulkan --weights=external -o %t.model/chat-external --context 32 --batch 4 --quiet
 // RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json QUANT_VK_VALIDATION=1 %t.model/chat-external -p "the cat" -n 8 --temp 0 > %t.model/external.txt
 // RUN: cmp %t.model/vk.txt %t.model/external.txt
+// Weights bound in chunks of at most 1000 bytes (as on a device with a small
+// maxStorageBufferRange): the same text; a bad limit is one line.
+// RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json QUANT_VK_VALIDATION=1 QUANT_VK_MAX_WEIGHT_BYTES=1000 %t.model/chat -p "the cat" -n 8 --temp 0 > %t.model/split.txt
+// RUN: cmp %t.model/vk.txt %t.model/split.txt
+// RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json QUANT_VK_MAX_WEIGHT_BYTES=0 not %t.model/chat -p "the cat" -n 8 2>&1 | FileCheck %s --check-prefix=BADLIMIT
 // RUN: FileCheck %s --check-prefix=MODEL-SPEED < %t.model/vk.err
 // RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json %t.model/chat --list-devices | FileCheck %s --check-prefix=DEVICES
 // RUN: ldd %t.model/chat | FileCheck %s --check-prefix=LDD
@@ -53,6 +58,7 @@
 // INT8: quant-compile: error: --matmul-strategy=int8 is not available with --target=vulkan
 // BYTES: quant-compile: error: unknown --vulkan-bytes 'wide' (expected native or emulated)
 // MODEL-SPIRV: quant-compile: error: --emit=spirv is for programs; models compile to executables, objects, LLVM IR or MLIR
+// BADLIMIT: error: QUANT_VK_MAX_WEIGHT_BYTES must be a positive byte count, not '0'
 // MODEL-SPEED: prompt {{[0-9.]+}} tok/s, generation {{[0-9.]+}} tok/s
 
 func.func @main(%x: tensor<1x32xf32>) -> tensor<1x2xf32> {

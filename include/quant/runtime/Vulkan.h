@@ -9,7 +9,8 @@
 |* Environment: QUANT_VK_DEVICE=N picks the device (index in Vulkan's         *|
 |* enumeration order), QUANT_VK_VALIDATION=1 enables the Khronos validation   *|
 |* layer (any message makes the process exit with code 3), QUANT_VK_PROFILE=1 *|
-|* prints per-kernel GPU times to stderr at exit.                             *|
+|* prints per-kernel GPU times to stderr at exit, QUANT_VK_MAX_WEIGHT_BYTES=N *|
+|* caps the weight chunk a matmul dispatch binds (qrt_vk_max_buffer_bytes).  *|
 \*===----------------------------------------------------------------------===*/
 
 #ifndef QUANT_RUNTIME_VULKAN_H
@@ -69,6 +70,12 @@ double qrt_vk_take_gpu_ms(void);
 void *_mlir_memref_to_llvm_alloc(size_t size);
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
 void _mlir_memref_to_llvm_free(void *ptr);
+
+/// The largest buffer, in bytes, generated code binds as one weight argument:
+/// the device's maxStorageBufferRange, or QUANT_VK_MAX_WEIGHT_BYTES when
+/// that is smaller (to exercise the splitting on any device). Matmul launches
+/// split their weights into row chunks of at most this size.
+int64_t qrt_vk_max_buffer_bytes(void);
 
 /// Declares that the `bytes` bytes at `data` never change for the rest of the
 /// process (a model's weights): buffer arguments inside that range are

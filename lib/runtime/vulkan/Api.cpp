@@ -11,6 +11,9 @@
 
 #include "quant/runtime/Vulkan.h"
 
+#include <algorithm>
+#include <cstdlib>
+
 #include <new>
 
 using namespace quant::rt::vk;
@@ -118,6 +121,22 @@ extern "C" double qrt_vk_take_gpu_ms(void) {
     double ms = runtime->gpuMsUntaken;
     runtime->gpuMsUntaken = 0;
     return ms;
+  });
+}
+
+extern "C" int64_t qrt_vk_max_buffer_bytes(void) {
+  return guarded("qrt_vk_max_buffer_bytes", [] {
+    int64_t limit = int64_t(Runtime::get().device.limits.maxStorageBufferRange);
+    if (const char *text = std::getenv("QUANT_VK_MAX_WEIGHT_BYTES")) {
+      char *end = nullptr;
+      long long value = std::strtoll(text, &end, 10);
+      if (end == text || *end != '\0' || value < 1)
+        fatal(std::string("QUANT_VK_MAX_WEIGHT_BYTES must be a positive byte "
+                          "count, not '") +
+              text + "'");
+      limit = std::min<int64_t>(limit, value);
+    }
+    return limit;
   });
 }
 

@@ -14,9 +14,24 @@
 // CHECK: gpu.launch {{.*}}module(@qt_matmul_0) function(@qt_matmul)
 // CHECK: memref.alloc() : memref<64xf32, 3>
 // CHECK: } else {
-// CHECK-DAG: memref.cast %{{.*}} : memref<8x2x18xi8> to memref<?x2x18xi8>
-// CHECK-DAG: memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<3x8xf32> into memref<24xf32>
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c8, {{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}}) module(@qt_matmul_1) function(@qt_matmul)
+// The weight is bound in chunks of rows that fit the device's largest
+// storage buffer (the runtime's limit): a loop of launches, each over a
+// dense view of its rows.
+// CHECK: %[[LIMIT:.*]] = func.call @qrt_vk_max_buffer_bytes() : () -> i64
+// CHECK: %[[BYTES:.*]] = arith.index_cast %[[LIMIT]] : i64 to index
+// CHECK: %[[FIT:.*]] = arith.divui %[[BYTES]], %c36 : index
+// CHECK: %[[ATLEAST1:.*]] = arith.maxui %[[FIT]], %c1 : index
+// CHECK: %[[PER:.*]] = arith.minui %[[ATLEAST1]], %c8 : index
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %{{.*}} {{\[\[}}0, 1, 2]] : memref<8x2x18xi8> into memref<288xi8>
+// CHECK: scf.for %[[M0:.*]] = %c0 to %c8 step %[[PER]] {
+// CHECK: %[[LEFT:.*]] = arith.subi %c8, %[[M0]] : index
+// CHECK: %[[COUNT:.*]] = arith.minui %[[PER]], %[[LEFT]] : index
+// CHECK: %[[SHIFT:.*]] = arith.muli %[[M0]], %c36 : index
+// CHECK: memref.view %[[FLAT]][%[[SHIFT]]][%[[COUNT]]] : memref<288xi8> to memref<?x2x18xi8>
+// CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<3x8xf32> into memref<24xf32>
+// CHECK: gpu.launch blocks(%[[ROW:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %[[COUNT]], {{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}}) module(@qt_matmul_1) function(@qt_matmul)
+// Output column m0 + row of the chunk.
+// CHECK: arith.addi %[[M0]], %[[ROW]] : index
 // CHECK: scf.for
 // Q4_0: one f16 scale (two bytes), 16 code bytes, each byte loaded once.
 // CHECK-COUNT-18: memref.load {{.*}} : memref<?x2x18xi8>
@@ -29,6 +44,7 @@
 // CHECK: gpu.barrier
 // CHECK: memref.store {{.*}} : memref<?xf32>
 // CHECK: gpu.terminator
+// CHECK: func.func private @qrt_vk_max_buffer_bytes() -> i64
 // CHECK-NOT: qt.dispatch
 // CHECK-NOT: __qt_matmul_kernel
 func.func @linear(%x: tensor<3x64xf32>) -> tensor<3x8xf32> {
