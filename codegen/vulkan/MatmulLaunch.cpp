@@ -1,7 +1,8 @@
 //===- MatmulLaunch.cpp - matmul dispatches to GPU launches ---------------===//
 //
 // The GPU form of a fused quantized matmul `y[b, n, m] = sum_k x[b, n, k] *
-// W[b?, m, k]`, built like the known-good matrix-vector kernels: workgroup
+// W[b?, m, k]`, built like the known-good matrix-vector kernels (one launch
+// per chunk of weight rows that fits a storage buffer): workgroup
 // (m, tile of activation rows, b) owns one weight row; its invocations take
 // the row's decoding steps (blocks, or 32-element chunks of per-row formats)
 // in turn, dequantize each element in registers with the format interface's
@@ -51,7 +52,7 @@ public:
     auto wType = cast<MemRefType>(w.getType());
     int64_t rowBytes = wType.getNumElements() / wType.getShape().front();
     if (batchedWeights() || !wType.getLayout().isIdentity() ||
-        !wType.hasStaticShape()) {
+        !wType.hasStaticShape() || !wType.getElementType().isInteger(8)) {
       // One launch over all rows (a weight above the limit is a run-time
       // error naming it).
       emitLaunch(x, w, y, index(0), index(rowsM));
@@ -106,12 +107,13 @@ private:
     Value rowsN = memref::DimOp::create(b, loc, x, batched ? 1 : 0);
     Value batches = batched ? Value(memref::DimOp::create(b, loc, x, 0))
                             : index(1);
-    // The kernel sees flattened buffers with dynamic leading sizes, N as an
-    // argument and M as the grid's width, so matmuls that differ only in N
-    // and M (a model's layers, a prompt and a decode step) compile to the
-    // same SPIR-V: x [B*N, K], W [(B*)M, blocks, bytes], y [B*N*M]. (N is a
-    // size query of a dynamically shaped view, which no pass before
-    // outlining folds into a constant.)
+    // The kernel sees flattened buffers with dynamic leading sizes and takes
+    // N, M and m0 as arguments (the grid's width is the chunk's rows), so
+    // matmuls that differ only in N and M (a model's layers, a prompt and a
+    // decode step) and every chunk compile to the same SPIR-V: x [B*N, K],
+    // W [(B*)rows, blocks, bytes], y [B*N*M]. (N and M are size queries of
+    // dynamically shaped views, which no pass before outlining folds into
+    // constants.)
     Value xRows = dynamicRows(batched ? collapse(x, {{0, 1}, {2}}) : x);
     if (!batched)
       rowsN = memref::DimOp::create(b, loc, xRows, 0);
