@@ -76,7 +76,7 @@ func::FuncOp buildLayer(OpBuilder &b, Location loc,
                         ArrayRef<Type> weightTypes,
                         ArrayRef<const gguf::TensorInfo *> tensors,
                         RankedTensorType cacheType, const std::string &name,
-                        int64_t batch, bool float64Rope) {
+                        int64_t batch, const LlamaLayerOptions &layerOptions) {
   Type f32 = b.getF32Type();
   int64_t kvDim = config.kvDim();
   auto hiddenType = RankedTensorType::get({batch, config.dim}, f32);
@@ -87,7 +87,7 @@ func::FuncOp buildLayer(OpBuilder &b, Location loc,
   auto module = isa<ModuleOp>(parent) ? cast<ModuleOp>(parent)
                                       : parent->getParentOfType<ModuleOp>();
   b.setInsertionPointToEnd(module.getBody());
-  LlamaLayers layers(b, loc, config, batch, float64Rope);
+  LlamaLayers layers(b, loc, config, batch, layerOptions);
   auto tableType =
       RankedTensorType::get({batch, config.ropeDim / 2}, layers.ropeType());
   SmallVector<Type> inputs{hiddenType,       b.getIndexType(), cacheType,
@@ -157,7 +157,7 @@ func::FuncOp buildLayer(OpBuilder &b, Location loc,
 void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
                const models::LlamaConfig &config,
                const std::vector<std::string> &names, int64_t contextLength,
-               const LlamaStep &step, bool float64Rope) {
+               const LlamaStep &step, const LlamaLayerOptions &layerOptions) {
   MLIRContext *context = b.getContext();
   Type f32 = b.getF32Type();
   int64_t batch = step.batch;
@@ -184,7 +184,7 @@ void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
     func::FuncOp function = buildLayer(
         b, loc, config, types, ArrayRef(tensors).slice(first, kWeightsPerLayer),
         cacheType, step.name + "_layer" + std::to_string(layerFunctions.size()),
-        batch, float64Rope);
+        batch, layerOptions);
     layerFunctions.push_back({SmallVector<Type>(types), function});
     return function;
   };
@@ -202,7 +202,7 @@ void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
       b, loc, b.getIndexType(),
       tensor::ExtractOp::create(b, loc, body->getArgument(1), zero));
   Value keys = body->getArgument(2), values = body->getArgument(3);
-  LlamaLayers layers(b, loc, config, batch, float64Rope);
+  LlamaLayers layers(b, loc, config, batch, layerOptions);
   auto [cos, sin] = layers.ropeTables(position);
   for (uint32_t layer = 0; layer < config.layers; ++layer) {
     SmallVector<Value> operands{hidden, position, keys, values,
@@ -239,6 +239,6 @@ LlamaProgram frontends::importLlama(MLIRContext *context,
   OpBuilder b = OpBuilder::atBlockEnd(program.module->getBody());
   for (const LlamaStep &step : options.steps)
     buildStep(b, loc, file, config, program.weightNames,
-              options.contextLength, step, options.float64Rope);
+              options.contextLength, step, options.layers);
   return program;
 }

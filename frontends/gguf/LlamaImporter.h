@@ -19,6 +19,7 @@
 #ifndef QUANT_FRONTENDS_GGUF_LLAMAIMPORTER_H
 #define QUANT_FRONTENDS_GGUF_LLAMAIMPORTER_H
 
+#include "frontends/gguf/LlamaLayers.h"
 #include "quant/models/Llama.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -42,9 +43,8 @@ struct LlamaImportOptions {
   /// KV-cache capacity in positions.
   int64_t contextLength = 0;
   std::vector<LlamaStep> steps;
-  /// RoPE tables and rotation in float64 (false: float32, for targets
-  /// without float64; see LlamaLayers).
-  bool float64Rope = true;
+  /// Target-dependent choices in the layers (see LlamaLayerOptions).
+  LlamaLayerOptions layers;
 };
 
 /// The imported model: the module and the GGUF tensor names of the weight

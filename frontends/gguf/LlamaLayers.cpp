@@ -66,12 +66,11 @@ Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value lhs,
 
 LlamaLayers::LlamaLayers(OpBuilder &builder, Location loc,
                          const models::LlamaConfig &config, int64_t batch,
-                         bool float64Rope)
-    : b(builder), loc(loc), config(config), batch(batch),
-      float64Rope(float64Rope) {}
+                         const LlamaLayerOptions &options)
+    : b(builder), loc(loc), config(config), batch(batch), options(options) {}
 
 Type LlamaLayers::ropeType() const {
-  return float64Rope ? Type(b.getF64Type()) : Type(b.getF32Type());
+  return options.float64Rope ? Type(b.getF64Type()) : Type(b.getF32Type());
 }
 
 Value LlamaLayers::f32(double value) {
@@ -321,14 +320,18 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
       });
 
   // out[b, h, g, d] = Σ_l weights[h, g, b, l] · v[l, h, d] / sums[h, g, b]
-  // (loops b h g l d: the innermost loop runs along contiguous rows of v and
-  // of the output).
+  // (CPU: loops b h g l d, the innermost loop along contiguous rows of v and
+  // of the output; GPU: loops b h g d l, the sum innermost).
   SmallVector<int64_t> outShape{batch, kvHeads, group, headDim};
+  bool sumInnermost = options.reductionInnermost;
+  int64_t l = sumInnermost ? 4 : 3, d = sumInnermost ? 3 : 4;
+  SmallVector<IteratorType> weightedLoops{kPar, kPar, kPar, kPar, kPar};
+  weightedLoops[l] = kRed;
   Value weighted = generic(
       b, loc, ValueRange{weights, v3}, filled(outShape, 0.0),
-      {select(context, 5, {1, 2, 0, 3}), select(context, 5, {3, 1, 4}),
-       select(context, 5, {0, 1, 2, 4})},
-      {kPar, kPar, kPar, kRed, kPar},
+      {select(context, 5, {1, 2, 0, l}), select(context, 5, {l, 1, d}),
+       select(context, 5, {0, 1, 2, d})},
+      weightedLoops,
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         return multiplyAdd(nb, nloc, args[2], args[0], args[1]);
       });

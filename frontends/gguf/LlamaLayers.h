@@ -19,14 +19,24 @@
 namespace quant::frontends {
 
 /// Emits the ops of one forward step (B rows at positions pos..pos+B-1).
+/// How the layers are built for a target.
+struct LlamaLayerOptions {
+  /// RoPE tables and rotation in float64; otherwise the tables are computed
+  /// in float64 and stored as float32 and the rotation is float32 (for
+  /// targets without float64 arithmetic).
+  bool float64Rope = true;
+  /// Attention's weighted sum over the keys as the innermost loop, so that
+  /// GPU targets map all its parallel loops (rows, heads, head dimensions)
+  /// to invocations; otherwise the head dimension is innermost (contiguous
+  /// rows of values for CPU vector loops).
+  bool reductionInnermost = false;
+};
+
 class LlamaLayers {
 public:
-  /// With `float64Rope`, the RoPE tables and rotation are float64; without,
-  /// the tables are computed in float64 and stored as float32 and the
-  /// rotation is float32 (for targets without float64 arithmetic).
   LlamaLayers(mlir::OpBuilder &builder, mlir::Location loc,
               const models::LlamaConfig &config, int64_t batch,
-              bool float64Rope = true);
+              const LlamaLayerOptions &options = {});
 
   /// The element type of the RoPE tables.
   mlir::Type ropeType() const;
@@ -67,7 +77,7 @@ private:
   mlir::Location loc;
   const models::LlamaConfig &config;
   int64_t batch;
-  bool float64Rope;
+  LlamaLayerOptions options;
 };
 
 } // namespace quant::frontends

@@ -133,8 +133,10 @@ int driver::compileModel(const ModelCompileOptions &options) {
   frontends::LlamaImportOptions import;
   import.contextLength = contextLength;
   import.steps = {{"prefill", options.prefillBatch}, {"decode", 1}};
-  // Shaders compute in float32 (float64 is optional in Vulkan).
-  import.float64Rope = !options.vulkan;
+  // Shaders compute in float32 (float64 is optional in Vulkan), and GPU
+  // kernels want every parallel loop mapped to invocations.
+  import.layers.float64Rope = !options.vulkan;
+  import.layers.reductionInnermost = options.vulkan;
   frontends::LlamaProgram program =
       frontends::importLlama(&context, file, *config, import);
   if (failed(program.module->verify()))
