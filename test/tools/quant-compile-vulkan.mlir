@@ -19,8 +19,6 @@
 // RUN: not quant-compile %s --emit=spirv -o %t.cpu-spirv 2>&1 | FileCheck %s --check-prefix=NEEDVULKAN
 // RUN: not quant-compile %s --target=vulkan --matmul-strategy=int8 -o %t.int8 2>&1 | FileCheck %s --check-prefix=INT8
 // RUN: not quant-compile %s --target=vulkan --vulkan-bytes=wide -o %t.wide 2>&1 | FileCheck %s --check-prefix=BYTES
-// RUN: not quant-compile %S/../../models/tiny-llama/tiny-llama-f32.gguf --target=vulkan --emit=spirv -o %t.chat 2>&1 | FileCheck %s --check-prefix=MODEL-SPIRV
-// RUN: not ls %t.chat
 // Models: the same executable command line, the Vulkan options too; greedy
 // generation gives the CPU executable's text (logits agree within float32
 // rounding, QuantModelE2ETests).
@@ -43,6 +41,13 @@
 // RUN: FileCheck %s --check-prefix=MODEL-SPEED < %t.model/vk.err
 // RUN: env VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.x86_64.json %t.model/chat --list-devices | FileCheck %s --check-prefix=DEVICES
 // RUN: ldd %t.model/chat | FileCheck %s --check-prefix=LDD
+// A model's kernels for inspection (fused matmuls and the generic kernels
+// around them: linearized attention buffers, RoPE with reduced angles), each
+// valid SPIR-V.
+// RUN: rm -rf %t.model/spirv
+// RUN: quant-compile %t.model/m.gguf --target=vulkan --emit=spirv -o %t.model/spirv --context 32 --batch 4 --quiet
+// RUN: ls %t.model/spirv | FileCheck %s --check-prefix=MODEL-SPIRV
+// RUN: for f in %t.model/spirv/*.spv; do spirv-val --target-env vulkan1.1 $f || exit 1; done
 // RUN: env VK_DRIVER_FILES=%t.no-such-driver.json not %t.model/chat -p "the cat" 2>&1 | FileCheck %s --check-prefix=NODEVICE
 
 // CHECK: output 1 (result0): 1x2 f32 = [4064, -4064]
@@ -57,7 +62,8 @@
 // NEEDVULKAN: quant-compile: error: --emit=spirv needs --target=vulkan
 // INT8: quant-compile: error: --matmul-strategy=int8 is not available with --target=vulkan
 // BYTES: quant-compile: error: unknown --vulkan-bytes 'wide' (expected native or emulated)
-// MODEL-SPIRV: quant-compile: error: --emit=spirv is for programs; models compile to executables, objects, LLVM IR or MLIR
+// MODEL-SPIRV-DAG: decode_layer0_kernel{{.*}}.spv
+// MODEL-SPIRV-DAG: qt_matmul_{{[0-9]+}}.spv
 // BADLIMIT: error: QUANT_VK_MAX_WEIGHT_BYTES must be a positive byte count, not '0'
 // MODEL-SPEED: prompt {{[0-9.]+}} tok/s, generation {{[0-9.]+}} tok/s
 

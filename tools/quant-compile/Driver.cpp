@@ -93,3 +93,11 @@ std::string driver::linkExecutable(std::vector<std::string> inputs,
   }
   return "";
 }
+
+std::string driver::createSpirvDirectory(const std::string &path,
+                                         bool &created) {
+  created = !llvm::sys::fs::exists(path);
+  if (std::error_code ec = llvm::sys::fs::create_directories(path))
+    return "cannot create " + path + ": " + ec.message();
+  return "";
+}

@@ -49,6 +49,11 @@ private:
   llvm::SmallString<128> path;
 };
 
+/// Creates directory `path` for --emit=spirv. Returns "" or a one-line
+/// error; `created` says whether it did not exist before (so a failed
+/// compile removes it).
+std::string createSpirvDirectory(const std::string &path, bool &created);
+
 /// Writes a lowered (LLVM-dialect) module as LLVM IR, an object file or, for
 /// EmitKind::Mlir, as MLIR text to `outputFile` ("-": stdout). Returns an
 /// empty string or a one-line error.

@@ -103,7 +103,9 @@ std::string imageAssembly(const std::string &imagePath) {
 } // namespace
 
 int driver::compileModel(const ModelCompileOptions &options) {
-  Progress progress(options.emit == EmitKind::Executable ? 5 : 4,
+  Progress progress(options.emit == EmitKind::Executable ? 5
+                    : options.emit == EmitKind::Spirv    ? 3
+                                                         : 4,
                     options.quiet);
   progress.step("reading " + options.inputFile);
   auto opened = gguf::openFile(options.inputFile);
@@ -148,6 +150,9 @@ int driver::compileModel(const ModelCompileOptions &options) {
     return fail("bad pass manager options");
   const char *entries =
       "prefill=quant_model_prefill,decode=quant_model_decode";
+  // --emit=spirv (Vulkan): the kernels go to this directory, created here
+  // and removed again if the compile fails.
+  bool createdSpirvDirectory = false;
   if (options.vulkan) {
     progress.step("fusing, compiling kernels to SPIR-V and lowering the host "
                   "code to the LLVM dialect");
@@ -156,6 +161,13 @@ int driver::compileModel(const ModelCompileOptions &options) {
     pipeline.byteStorage = options.vulkanNativeBytes
                                ? vulkan::ByteStorage::Native
                                : vulkan::ByteStorage::Emulated;
+    if (options.emit == EmitKind::Spirv) {
+      if (std::string problem =
+              createSpirvDirectory(options.outputFile, createdSpirvDirectory);
+          !problem.empty())
+        return fail(problem);
+      pipeline.spirvDirectory = options.outputFile;
+    }
     vulkan::buildVulkanPipeline(pm, pipeline);
   } else {
     progress.step("fusing and lowering to the LLVM dialect");
@@ -165,9 +177,14 @@ int driver::compileModel(const ModelCompileOptions &options) {
     pipeline.vnni = cpu::cpuHasFeature(options.target.cpu, "avx512vnni");
     cpu::buildCpuPipeline(pm, pipeline);
   }
-  if (failed(pm.run(*program.module)))
+  if (failed(pm.run(*program.module))) {
+    if (createdSpirvDirectory)
+      llvm::sys::fs::remove_directories(options.outputFile);
     return fail("lowering " + options.inputFile +
                 " failed (see the diagnostics above)");
+  }
+  if (options.emit == EmitKind::Spirv)
+    return 0;
 
   std::string target = options.target.cpu == "host" ? cpu::hostCpuName()
                                                      : options.target.cpu;

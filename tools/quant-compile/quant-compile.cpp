@@ -231,12 +231,8 @@ int main(int argc, char **argv) {
     outputFile = "-";
   }
 
-  if (llvm::StringRef(inputFile).ends_with(".gguf")) {
-    if (emit == EmitKind::Spirv)
-      return fail("--emit=spirv is for programs; models compile to "
-                  "executables, objects, LLVM IR or MLIR");
+  if (llvm::StringRef(inputFile).ends_with(".gguf"))
     return compileModelFromOptions(argv[0]);
-  }
 
   Progress progress(emit == EmitKind::Executable ? 4 : 3, quiet);
   DialectRegistry registry;
@@ -282,9 +278,10 @@ int main(int argc, char **argv) {
                                ? quant::vulkan::ByteStorage::Native
                                : quant::vulkan::ByteStorage::Emulated;
     if (emit == EmitKind::Spirv) {
-      createdSpirvDirectory = !llvm::sys::fs::exists(outputFile);
-      if (std::error_code ec = llvm::sys::fs::create_directories(outputFile))
-        return fail("cannot create " + outputFile + ": " + ec.message());
+      if (std::string problem =
+              createSpirvDirectory(outputFile, createdSpirvDirectory);
+          !problem.empty())
+        return fail(problem);
       pipeline.spirvDirectory = outputFile;
     }
     quant::vulkan::buildVulkanPipeline(pm, pipeline);
