@@ -49,6 +49,12 @@ struct KeepOnHostPass
     });
     IRRewriter rewriter(&getContext());
     for (linalg::LinalgOp op : hostOps) {
+      // Loops need buffers (the pipeline runs this after bufferization).
+      if (!op.hasPureBufferSemantics()) {
+        op.emitOpError("computes in float64 on tensors; host loops need a "
+                       "bufferized op");
+        return signalPassFailure();
+      }
       rewriter.setInsertionPoint(op);
       if (failed(linalg::linalgOpToLoops(rewriter, op))) {
         op.emitOpError("computes in float64 and cannot become host loops");

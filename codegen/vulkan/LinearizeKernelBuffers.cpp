@@ -93,7 +93,8 @@ struct LinearizeKernelBuffersPass
   }
 
   /// Replaces every strided buffer argument of `kernel`, in the kernel and
-  /// at each of its launches.
+  /// at each of its launches (taken by value: a copy the caller's map
+  /// lookup returns anyway).
   LogicalResult linearize(gpu::GPUFuncOp kernel,
                           SmallVector<gpu::LaunchFuncOp> kernelLaunches) {
     unsigned originalCount = kernel.getNumArguments();
@@ -116,16 +117,15 @@ struct LinearizeKernelBuffersPass
       erased.set(i);
       Value flat = addKernelArguments(kernel, type, layout);
       rewriteUses(argument, flat, layout);
-      for (auto [launchOp, operands] : llvm::zip(kernelLaunches, appended))
-        appendHostOperands(launchOp, launchOp.getKernelOperands()[i], layout,
+      for (auto [launch, operands] : llvm::zip(kernelLaunches, appended))
+        appendHostOperands(launch, launch.getKernelOperands()[i], layout,
                            operands);
     }
     if (erased.none())
       return success();
     if (failed(kernel.eraseArguments(erased)))
       return kernel.emitOpError("cannot drop its strided arguments");
-    for (auto [launchOp, operands] : llvm::zip(kernelLaunches, appended)) {
-      gpu::LaunchFuncOp launch = launchOp;
+    for (auto [launch, operands] : llvm::zip(kernelLaunches, appended)) {
       SmallVector<Value> kept;
       for (auto [i, operand] : llvm::enumerate(launch.getKernelOperands()))
         if (!erased.test(i))

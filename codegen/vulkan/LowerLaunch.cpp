@@ -18,9 +18,9 @@
 #include "mlir/Dialect/SPIRV/IR/SPIRVOps.h"
 #include "mlir/Dialect/SPIRV/IR/TargetAndABI.h"
 #include "mlir/Dialect/SPIRV/Transforms/Passes.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Target/SPIRV/Serialization.h"
-#include "mlir/Interfaces/LoopLikeInterface.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -377,13 +377,19 @@ struct LowerLaunchPass
     auto isRuntimeCall = [&](func::CallOp call) {
       return call.getCallee().starts_with("qrt_vk_");
     };
-    auto launchesKernels = [&](Operation *op) {
-      return op
-          ->walk([&](func::CallOp call) {
-            return call.getCallee() == kDispatch ? WalkResult::interrupt()
-                                                 : WalkResult::advance();
-          })
-          .wasInterrupted();
+    // Whether a host loop launches kernels (memoized: every access in a
+    // loop nest asks about each enclosing loop).
+    DenseMap<Operation *, bool> launchingLoops;
+    auto launchesKernels = [&](Operation *loop) {
+      auto [entry, inserted] = launchingLoops.try_emplace(loop, false);
+      if (inserted)
+        entry->second = loop->walk([&](func::CallOp call) {
+                              return call.getCallee() == kDispatch
+                                         ? WalkResult::interrupt()
+                                         : WalkResult::advance();
+                            })
+                            .wasInterrupted();
+      return entry->second;
     };
     for (func::FuncOp func : module.getOps<func::FuncOp>()) {
       if (func.isDeclaration())

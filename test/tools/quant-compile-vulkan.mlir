@@ -48,6 +48,10 @@
 // RUN: quant-compile %t.model/m.gguf --target=vulkan --emit=spirv -o %t.model/spirv --context 32 --batch 4 --quiet
 // RUN: ls %t.model/spirv | FileCheck %s --check-prefix=MODEL-SPIRV
 // RUN: for f in %t.model/spirv/*.spv; do spirv-val --target-env vulkan1.1 $f || exit 1; done
+// A kernel directory that cannot be created (under a file) is one line, for
+// programs and models alike.
+// RUN: not quant-compile %s --target=vulkan --emit=spirv -o %t.exe/kernels 2>&1 | FileCheck %s --check-prefix=NODIR
+// RUN: not quant-compile %t.model/m.gguf --target=vulkan --emit=spirv -o %t.model/chat/kernels --quiet 2>&1 | FileCheck %s --check-prefix=NODIR
 // RUN: env VK_DRIVER_FILES=%t.no-such-driver.json not %t.model/chat -p "the cat" 2>&1 | FileCheck %s --check-prefix=NODEVICE
 
 // CHECK: output 1 (result0): 1x2 f32 = [4064, -4064]
@@ -64,6 +68,8 @@
 // BYTES: quant-compile: error: unknown --vulkan-bytes 'wide' (expected native or emulated)
 // MODEL-SPIRV-DAG: decode_layer0_kernel{{.*}}.spv
 // MODEL-SPIRV-DAG: qt_matmul_{{[0-9]+}}.spv
+// NODIR: quant-compile: error: cannot create {{.*}}kernels: {{.+}}
+// NODIR-NOT: error
 // BADLIMIT: error: QUANT_VK_MAX_WEIGHT_BYTES must be a positive byte count, not '0'
 // MODEL-SPEED: prompt {{[0-9.]+}} tok/s, generation {{[0-9.]+}} tok/s
 

@@ -125,8 +125,13 @@ extern "C" double qrt_vk_take_gpu_ms(void) {
 }
 
 extern "C" int64_t qrt_vk_max_buffer_bytes(void) {
+  // Called before every matmul launch: the limit (and the environment) is
+  // read once per runtime.
   return guarded("qrt_vk_max_buffer_bytes", [] {
-    int64_t limit = int64_t(Runtime::get().device.limits.maxStorageBufferRange);
+    Runtime &runtime = Runtime::get();
+    if (runtime.maxWeightBytes > 0)
+      return runtime.maxWeightBytes;
+    int64_t limit = int64_t(runtime.device.limits.maxStorageBufferRange);
     if (const char *text = std::getenv("QUANT_VK_MAX_WEIGHT_BYTES")) {
       char *end = nullptr;
       long long value = std::strtoll(text, &end, 10);
@@ -136,6 +141,7 @@ extern "C" int64_t qrt_vk_max_buffer_bytes(void) {
               text + "'");
       limit = std::min<int64_t>(limit, value);
     }
+    runtime.maxWeightBytes = limit;
     return limit;
   });
 }

@@ -58,6 +58,8 @@ public:
   /// Live _mlir_memref_to_llvm_alloc allocations by address.
   std::unordered_map<void *, Region> allocations;
   double gpuMsUntaken = 0;
+  /// qrt_vk_max_buffer_bytes's answer, once computed (0: not yet).
+  int64_t maxWeightBytes = 0;
 
 private:
   Runtime();

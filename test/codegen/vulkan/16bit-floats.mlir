@@ -69,3 +69,15 @@ gpu.module @kernels {
     gpu.return
   }
 }
+
+// -----
+
+gpu.module @kernels {
+  gpu.func @other_use(%w: memref<4xf16>, %out: memref<4xf16>) kernel {
+    %c0 = arith.constant 0 : index
+    %h = memref.load %w[%c0] : memref<4xf16>
+    // expected-error @below {{uses a loaded 'f16' value, which Vulkan kernels only widen to f32}}
+    %n = arith.negf %h : f16
+    gpu.return
+  }
+}

@@ -1,4 +1,4 @@
-// RUN: quant-opt %s -split-input-file --qt-vulkan-keep-on-host | FileCheck %s
+// RUN: quant-opt %s -split-input-file -verify-diagnostics --qt-vulkan-keep-on-host | FileCheck %s
 
 // A linalg op computing in float64 (RoPE tables: float64 angles, cos/sin
 // stored as float32) becomes sequential host loops.
@@ -40,4 +40,19 @@ func.func @float32(%a: memref<8xf32>, %b: memref<8xf32>) {
     linalg.yield %y : f32
   }
   return
+}
+
+// -----
+
+// Before bufferization there are no buffers to loop over: an error, not
+// invalid IR.
+#all = affine_map<(i) -> (i)>
+func.func @tensors(%a: tensor<8xf64>, %b: tensor<8xf64>) -> tensor<8xf64> {
+  // expected-error @below {{computes in float64 on tensors; host loops need a bufferized op}}
+  %r = linalg.generic {indexing_maps = [#all, #all], iterator_types = ["parallel"]}
+      ins(%a : tensor<8xf64>) outs(%b : tensor<8xf64>) {
+  ^bb0(%x: f64, %out: f64):
+    linalg.yield %x : f64
+  } -> tensor<8xf64>
+  return %r : tensor<8xf64>
 }

@@ -84,3 +84,26 @@ module attributes {gpu.container_module} {
     }
   }
 }
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @kernel(%view: memref<4x?xf32>, %axis: index) kernel attributes {known_block_size = array<i32: 64, 1, 1>} {
+      // expected-error @below {{queries a dynamic dimension of a strided kernel argument}}
+      %size = memref.dim %view, %axis : memref<4x?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    // expected-error @below {{argument 0 has a layout that is not strided}}
+    gpu.func @kernel(%view: memref<8xf32, affine_map<(d0) -> (d0 floordiv 2)>>) kernel attributes {known_block_size = array<i32: 64, 1, 1>} {
+      gpu.return
+    }
+  }
+}
