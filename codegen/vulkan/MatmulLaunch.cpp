@@ -44,6 +44,27 @@ public:
       : b(builder), loc(loc), spec(spec), plan(cpu::planRowDecode(spec)),
         workgroupSize(workgroupSize), rowTile(rowTile), name(name) {}
 
+  /// `qt_matmul_<format>_k<K>[_batched]_<row|tileN>`: the format's mnemonic
+  /// ("q4_0"; "int" for an inline one), K, and the kernel variant, so a
+  /// profile line names the kernel (kernels equal in all of these but the
+  /// inline format's parameters share the name, never the module).
+  std::string kernelFunctionName() const {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << Attribute(spec.format);
+    StringRef mnemonic = StringRef(text);
+    mnemonic.consume_front("#qt.");
+    mnemonic = mnemonic.take_while([](char c) {
+      return llvm::isAlnum(c) || c == '_';
+    });
+    std::string result = "qt_matmul_" + mnemonic.str() + "_k" +
+                         std::to_string(spec.reductionSize);
+    if (batchedWeights())
+      result += "_batched";
+    result += rowTile == 1 ? "_row" : "_tile" + std::to_string(rowTile);
+    return result;
+  }
+
   /// Emits the launches of `y = x · Wᵀ`: one per chunk of weight rows that
   /// fits the device's largest storage buffer (qrt_vk_max_buffer_bytes at run
   /// time), each binding only its chunk of W.
@@ -123,10 +144,12 @@ private:
     Value yFlat = dynamicRows(
         collapse(y, {llvm::to_vector(llvm::seq<int64_t>(
                         0, cast<MemRefType>(y.getType()).getRank()))}));
-    // Named so that the outlined kernel says what it is; every matmul
-    // kernel's function is `qt_matmul`, so equal kernels are equal modules.
+    // The module is named uniquely, the function by what the kernel depends
+    // on (kernelFunctionName), so equal kernels are equal modules and the
+    // runtime's profile tells the kernels apart.
     auto moduleSymbol = FlatSymbolRefAttr::get(b.getContext(), name);
-    auto functionSymbol = FlatSymbolRefAttr::get(b.getContext(), "qt_matmul");
+    auto functionSymbol =
+        FlatSymbolRefAttr::get(b.getContext(), kernelFunctionName());
     // M and the chunk's first row are sizes the kernel reads as arguments
     // (dynamic values, so kernels of all M and chunks are one module).
     // (y holds B·N·M values; the max keeps an empty x from dividing by 0.)

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DeviceReplay.h"
 #include "E2EUtil.h"
 #include "Int8Reference.h"
 #include "MatmulProgram.h"
@@ -127,11 +128,12 @@ std::string runExecutable(const ProgramRun &run,
                 {"--input", run.dir + "/x" + std::to_string(i) + ".npy"});
   std::vector<std::string> outputPaths;
   for (size_t i = 0; i < run.cases.size(); ++i) {
-    outputPaths.push_back(run.dir + "/" + prefix + std::to_string(i) + ".npy");
-    argv.insert(argv.end(), {"--output", outputPaths.back()});
+    std::string name = prefix + std::to_string(i) + ".npy";
+    argv.insert(argv.end(), {"--output", run.dir + "/" + name});
+    outputPaths.push_back(outputFile(run.dir, name));
   }
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
-  ProcessResult result = runProcess(argv, run.dir + "/" + prefix + "run");
+  ProcessResult result = runRecorded(run.dir, prefix + "run", argv);
   if (!result.succeeded())
     return run.executable + " failed: " + result.describe();
   outputs.assign(run.cases.size(), {});

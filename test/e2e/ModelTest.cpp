@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DeviceReplay.h"
 #include "E2EUtil.h"
 
 #include "LlamaGenerator.h"
@@ -174,12 +175,12 @@ TEST_P(ModelTest, LogitsAndGreedyTokensMatchReference) {
   std::string list;
   for (int32_t t : tokens)
     list += (list.empty() ? "" : ",") + std::to_string(t);
-  std::string logitsPath = dir + "/logits.npy";
-  ProcessResult ran = runProcess(
+  std::string logitsPath = outputFile(dir, "logits.npy");
+  ProcessResult ran = runRecorded(
+      dir, "run",
       {exe, "--tokens", list, "-n", std::to_string(kGeneratedTokens + 1),
-       "--temp", "0", "--ignore-eos", "--logits", logitsPath, "--threads",
-       "2"},
-      dir + "/run");
+       "--temp", "0", "--ignore-eos", "--logits", dir + "/logits.npy",
+       "--threads", "2"});
   ASSERT_TRUE(ran.succeeded()) << ran.describe();
   EXPECT_NE(ran.err.find("tok/s"), std::string::npos) << ran.err;
 

@@ -78,6 +78,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "DeviceReplay.h"
 #include "E2EUtil.h"
 #include "Int8Reference.h"
 #include "MatmulProgram.h"
@@ -606,10 +607,11 @@ OpsRun buildAndRun(const OpsParam &param) {
   }
   std::vector<std::string> outputPaths;
   for (size_t i = 0; i < run.stages.size(); ++i) {
-    outputPaths.push_back(run.dir + "/y" + std::to_string(i) + ".npy");
-    argv.insert(argv.end(), {"--output", outputPaths.back()});
+    std::string output = "y" + std::to_string(i) + ".npy";
+    argv.insert(argv.end(), {"--output", run.dir + "/" + output});
+    outputPaths.push_back(outputFile(run.dir, output));
   }
-  ProcessResult result = runProcess(argv, run.dir + "/run");
+  ProcessResult result = runRecorded(run.dir, "run", argv);
   if (!result.succeeded()) {
     run.error = executable + " failed: " + result.describe();
     return run;

@@ -11,7 +11,7 @@
 // chosen at run time (the choice folds when N is static).
 // CHECK: %[[SINGLE:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : index
 // CHECK: scf.if %[[SINGLE]] {
-// CHECK: gpu.launch {{.*}}module(@qt_matmul_0) function(@qt_matmul)
+// CHECK: gpu.launch {{.*}}module(@qt_matmul_0) function(@qt_matmul_q4_0_k64_row)
 // CHECK: memref.alloc() : memref<64xf32, 3>
 // CHECK: } else {
 // The weight is bound in chunks of rows that fit the device's largest
@@ -29,7 +29,7 @@
 // CHECK: %[[SHIFT:.*]] = arith.muli %[[M0]], %c36 : index
 // CHECK: memref.view %[[FLAT]][%[[SHIFT]]][%[[COUNT]]] : memref<288xi8> to memref<?x2x18xi8>
 // CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<3x8xf32> into memref<24xf32>
-// CHECK: gpu.launch blocks(%[[ROW:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %[[COUNT]], {{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}}) module(@qt_matmul_1) function(@qt_matmul)
+// CHECK: gpu.launch blocks(%[[ROW:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %[[COUNT]], {{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}}) module(@qt_matmul_1) function(@qt_matmul_q4_0_k64_tile4)
 // Output column m0 + row of the chunk.
 // CHECK: arith.addi %[[M0]], %[[ROW]] : index
 // CHECK: scf.for
