@@ -2,14 +2,16 @@
 //
 // The GPU form of a fused quantized matmul `y[b, n, m] = sum_k x[b, n, k] *
 // W[b?, m, k]`, built like the known-good matrix-vector kernels (one launch
-// per chunk of weight rows that fits a storage buffer): workgroup
-// (m, tile of activation rows, b) owns one weight row; its invocations take
-// the row's decoding steps (blocks, or 32-element chunks of per-row formats)
-// in turn, dequantize each element in registers with the format interface's
-// scalar hook, and multiply it into one accumulator per activation row. The
-// accumulators are summed within each subgroup (GroupNonUniformFAdd), then
-// across subgroups through workgroup memory; the sums do not depend on the
-// subgroup size.
+// per chunk of weight rows that fits a storage buffer). A single activation
+// row (a decode step; every K-quant kernel) gets workgroups of R = 4 weight
+// rows: per phase the workgroup copies 64 work items' activations into
+// workgroup memory with coalesced loads, then each invocation decodes its
+// item of every row in registers with the format interface's scalar hook
+// and multiplies it by the staged activations. Other formats' row tiles
+// (four activation rows, one weight row per workgroup) read activations
+// directly. The accumulators are summed within each subgroup
+// (GroupNonUniformFAdd), then across subgroups through workgroup memory; the
+// sums do not depend on the subgroup size.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,6 +37,9 @@ constexpr int64_t kWorkgroupMemorySpace = 3;
 /// The most elements of a block one work item decodes.
 constexpr int64_t kSliceLanes = 32;
 
+/// Weight rows a single-activation-row kernel's workgroup computes (R).
+constexpr int64_t kRowsPerWorkgroup = 4;
+
 /// Emits one matmul as a gpu.launch at the builder's position.
 class MatmulLaunchEmitter {
 public:
@@ -42,7 +47,8 @@ public:
                       const cpu::MatmulKernelSpec &spec, int64_t workgroupSize,
                       int64_t rowTile, StringRef name)
       : b(builder), loc(loc), spec(spec), plan(cpu::planRowDecode(spec)),
-        workgroupSize(workgroupSize), rowTile(rowTile), name(name) {}
+        workgroupSize(workgroupSize), rowTile(rowTile),
+        rowsPerGroup(rowTile == 1 ? kRowsPerWorkgroup : 1), name(name) {}
 
   /// `qt_matmul_<format>_k<K>[_batched]_<row|tileN>`: the format's mnemonic
   /// ("q4_0"; "int" for an inline one), K, and the kernel variant, so a
@@ -157,8 +163,10 @@ private:
         b, loc, memref::DimOp::create(b, loc, yFlat, 0),
         arith::MaxUIOp::create(
             b, loc, arith::MulIOp::create(b, loc, batches, rowsN), index(1)));
+    Value groups =
+        arith::CeilDivUIOp::create(b, loc, count, index(rowsPerGroup));
     auto launch = gpu::LaunchOp::create(
-        b, loc, count, tiles, batches, index(workgroupSize), index(1),
+        b, loc, groups, tiles, batches, index(workgroupSize), index(1),
         index(1), /*dynamicSharedMemorySize=*/nullptr,
         /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{},
         /*workgroupAttributions=*/{}, /*privateAttributions=*/{},
@@ -170,17 +178,26 @@ private:
     gpu::TerminatorOp::create(b, loc);
     b.setInsertionPointToStart(&body);
 
-    // Row m of the output is row m − m0 of this launch's weight chunk.
-    Value chunkRow = launch.getBlockIds().x;
-    Value m = arith::AddIOp::create(b, loc, m0, chunkRow);
+    // Workgroup (g, t, b) computes rows [g·R, g·R + R) of this launch's
+    // weight chunk (row m of the output is row m − m0 of the chunk); rows
+    // past the chunk's end are computed on its last row and never stored.
+    Value groupRow = arith::MulIOp::create(b, loc, launch.getBlockIds().x,
+                                           index(rowsPerGroup));
+    Value lastChunkRow = arith::SubIOp::create(b, loc, count, index(1));
     Value n0 = arith::MulIOp::create(b, loc, launch.getBlockIds().y,
                                      index(rowTile));
     Value batch = launch.getBlockIds().z;
     Value thread = launch.getThreadIds().x;
-    Value weightRow = chunkRow;
-    if (batchedWeights())
-      weightRow = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, batch, columnsM), chunkRow);
+    SmallVector<Value> weightRows;
+    for (int64_t r = 0; r < rowsPerGroup; ++r) {
+      Value chunkRow = arith::MinUIOp::create(
+          b, loc, arith::AddIOp::create(b, loc, groupRow, index(r)),
+          lastChunkRow);
+      if (batchedWeights())
+        chunkRow = arith::AddIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, batch, columnsM), chunkRow);
+      weightRows.push_back(chunkRow);
+    }
     // Row n of batch b in the flattened activations and results.
     Value batchBase = arith::MulIOp::create(b, loc, batch, rowsN);
     auto flatRow = [&](Value n) -> Value {
@@ -198,22 +215,35 @@ private:
     }
 
     SmallVector<Value> partial =
-        emitRowLoop(xRows, wRows, thread, weightRow, activationRows);
-    SmallVector<Value> sums = emitWorkgroupSums(thread, partial);
+        rowsPerGroup > 1
+            ? emitStagedRowLoop(xRows, wRows, thread, weightRows,
+                                activationRows.front())
+            : emitRowLoop(xRows, wRows, thread, weightRows.front(),
+                          activationRows);
+    Value sum = emitWorkgroupSums(thread, partial);
 
-    // Invocation j stores activation row n0 + j when it exists.
+    // Invocation i stores partial sum i: weight row groupRow + i of
+    // activation row n0 (R rows), or weight row groupRow of activation row
+    // n0 + i (a row tile); when that row exists.
     Value stores = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                         thread, index(rowTile));
+                                         thread, index(partial.size()));
     auto ifStore = scf::IfOp::create(b, loc, stores);
     b.setInsertionPointToStart(&ifStore.getThenRegion().front());
-    Value n = arith::AddIOp::create(b, loc, n0, thread);
-    auto ifInRange = scf::IfOp::create(
+    Value n = n0, row = groupRow;
+    if (rowsPerGroup > 1)
+      row = arith::AddIOp::create(b, loc, groupRow, thread);
+    else
+      n = arith::AddIOp::create(b, loc, n0, thread);
+    Value inRange = arith::AndIOp::create(
         b, loc,
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n, rowsN));
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, n, rowsN),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, row, count));
+    auto ifInRange = scf::IfOp::create(b, loc, inRange);
     b.setInsertionPointToStart(&ifInRange.getThenRegion().front());
     Value at = arith::AddIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, flatRow(n), columnsM), m);
-    memref::StoreOp::create(b, loc, sums.front(), yFlat, at);
+        b, loc, arith::MulIOp::create(b, loc, flatRow(n), columnsM),
+        arith::AddIOp::create(b, loc, m0, row));
+    memref::StoreOp::create(b, loc, sum, yFlat, at);
   }
 
   bool batchedWeights() const { return spec.weights.getRank() == 4; }
@@ -237,83 +267,211 @@ private:
   Value index(int64_t value) {
     return arith::ConstantIndexOp::create(b, loc, value);
   }
+  Value f32(float value) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
+  }
 
-  /// This invocation's share of the row; returns one partial sum per
-  /// activation row. Work items are (step, slice) pairs: a step's elements
-  /// are decoded in slices of at most kSliceLanes, so a K-quant super-block
-  /// (256 elements) is shared by several invocations, and each slice's
-  /// straight-line code stays small (shader compilers, llvmpipe's among
-  /// them, slow down sharply on very large basic blocks).
-  SmallVector<Value> emitRowLoop(Value x, Value w, Value thread,
-                                 Value weightRow,
-                                 ArrayRef<Value> activationRows) {
-    int64_t elements = plan.elementsPerStep;
-    int64_t slices = 1;
+  /// How a row's decoding steps split into work items: a step's elements are
+  /// decoded in `slices` slices of `lanes` elements, so a K-quant
+  /// super-block (256 elements) is shared by several invocations, and each
+  /// slice's straight-line code stays small (shader compilers, llvmpipe's
+  /// among them, slow down sharply on very large basic blocks). Item i
+  /// covers reduction indices [i·lanes, i·lanes + lanes).
+  struct ItemPlan {
+    int64_t slices, lanes, items;
+  };
+  ItemPlan itemPlan() const {
+    int64_t elements = plan.elementsPerStep, slices = 1;
     if (elements > kSliceLanes && elements % kSliceLanes == 0)
       slices = elements / kSliceLanes;
-    int64_t sliceLanes = elements / slices;
+    return {slices, elements / slices, plan.steps * slices};
+  }
 
-    Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
-    SmallVector<Value> inits(rowTile, zero);
-    auto loop = scf::ForOp::create(b, loc, thread,
-                                   index(plan.steps * slices),
-                                   index(workgroupSize), inits);
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    Value item = loop.getInductionVar();
-    SmallVector<Value> acc(loop.getRegionIterArgs());
+  /// Emits `body(step, column, first, lanes, acc)` for work item `item`
+  /// (the slice's code chosen by an scf.if on the slice index when a step
+  /// has several); returns the updated accumulators.
+  using SliceBody = llvm::function_ref<SmallVector<Value>(
+      Value step, Value column, int64_t first, int64_t lanes,
+      SmallVector<Value> acc)>;
+  SmallVector<Value> emitItem(Value item, SmallVector<Value> acc,
+                              SliceBody body) {
+    ItemPlan items = itemPlan();
     Value step = item, slice;
-    if (slices > 1) {
-      step = arith::DivUIOp::create(b, loc, item, index(slices));
-      slice = arith::RemUIOp::create(b, loc, item, index(slices));
+    if (items.slices > 1) {
+      step = arith::DivUIOp::create(b, loc, item, index(items.slices));
+      slice = arith::RemUIOp::create(b, loc, item, index(items.slices));
     }
-    Value column = arith::MulIOp::create(b, loc, step, index(elements));
-    // Slice s is its own region (an scf.if on the slice index).
-    for (int64_t s = 0; s < slices; ++s) {
-      int64_t first = s * sliceLanes;
-      if (slices == 1) {
-        acc = emitSlice(x, w, weightRow, activationRows, step, column, first,
-                        sliceLanes, acc);
-        continue;
-      }
+    Value column = arith::MulIOp::create(b, loc, step,
+                                         index(plan.elementsPerStep));
+    if (items.slices == 1)
+      return body(step, column, 0, items.lanes, acc);
+    for (int64_t s = 0; s < items.slices; ++s) {
       Value isSlice = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                             slice, index(s));
       auto ifSlice = scf::IfOp::create(b, loc, TypeRange(ValueRange(acc)),
                                        isSlice, /*withElseRegion=*/true);
-      {
-        OpBuilder::InsertionGuard sliceGuard(b);
-        b.setInsertionPointToStart(&ifSlice.getThenRegion().front());
-        scf::YieldOp::create(b, loc,
-                             emitSlice(x, w, weightRow, activationRows, step,
-                                       column, first, sliceLanes, acc));
-        b.setInsertionPointToStart(&ifSlice.getElseRegion().front());
-        scf::YieldOp::create(b, loc, acc);
-      }
+      OpBuilder::InsertionGuard sliceGuard(b);
+      b.setInsertionPointToStart(&ifSlice.getThenRegion().front());
+      scf::YieldOp::create(
+          b, loc, body(step, column, s * items.lanes, items.lanes, acc));
+      b.setInsertionPointToStart(&ifSlice.getElseRegion().front());
+      scf::YieldOp::create(b, loc, acc);
       acc = SmallVector<Value>(ifSlice.getResults());
     }
+    return acc;
+  }
+
+  /// A row tile's loop: invocation t takes items t, t + 64, ... of one
+  /// weight row, reading activations from global memory; returns one
+  /// partial sum per activation row.
+  SmallVector<Value> emitRowLoop(Value x, Value w, Value thread,
+                                 Value weightRow,
+                                 ArrayRef<Value> activationRows) {
+    SmallVector<Value> inits(rowTile, f32(0.0f));
+    auto loop = scf::ForOp::create(b, loc, thread, index(itemPlan().items),
+                                   index(workgroupSize), inits);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    SmallVector<Value> acc = emitItem(
+        loop.getInductionVar(), SmallVector<Value>(loop.getRegionIterArgs()),
+        [&](Value step, Value column, int64_t first, int64_t lanes,
+            SmallVector<Value> acc) {
+          // Each byte is loaded once and shared by the slice's elements (a
+          // Q4_0 code byte holds two): fewer loads, and far less IR for CSE.
+          llvm::DenseMap<int64_t, Value> bytes;
+          for (int64_t lane = first; lane < first + lanes; ++lane) {
+            Value weight = decodeElement(w, weightRow, step, lane, bytes);
+            Value k = arith::AddIOp::create(b, loc, column, index(lane));
+            for (int64_t j = 0; j < rowTile; ++j) {
+              Value activation = memref::LoadOp::create(
+                  b, loc, x, ValueRange{activationRows[j], k});
+              acc[j] = math::FmaOp::create(b, loc, weight, activation, acc[j]);
+            }
+          }
+          return acc;
+        });
     scf::YieldOp::create(b, loc, acc);
     return SmallVector<Value>(loop.getResults());
   }
 
-  /// Multiplies elements [first, first + lanes) of step `step` (starting at
-  /// reduction index `column`) into the accumulators.
-  SmallVector<Value> emitSlice(Value x, Value w, Value weightRow,
-                               ArrayRef<Value> activationRows,
-                               Value step, Value column, int64_t first,
-                               int64_t lanes, SmallVector<Value> acc) {
-    // Each byte is loaded once and shared by the slice's elements (a Q4_0
-    // code byte holds two): fewer loads, and far less IR for CSE.
-    llvm::DenseMap<int64_t, Value> bytes;
-    for (int64_t lane = first; lane < first + lanes; ++lane) {
-      Value weight = decodeElement(w, weightRow, step, lane, bytes);
-      Value k = arith::AddIOp::create(b, loc, column, index(lane));
-      for (int64_t j = 0; j < rowTile; ++j) {
-        Value activation = memref::LoadOp::create(
-            b, loc, x, ValueRange{activationRows[j], k});
-        acc[j] = math::FmaOp::create(b, loc, weight, activation, acc[j]);
-      }
+  /// R weight rows against one activation row, the activations staged
+  /// through workgroup memory: in phase p the workgroup copies the
+  /// activations of items [64p, 64p + 64) with coalesced loads (invocation
+  /// t reads elements t, t + 64, ...; each item's elements padded to
+  /// lanes + 1 floats, so invocations reading the same element of
+  /// consecutive items hit different banks), then invocation t decodes item
+  /// 64p + t of each of the R rows against them. The activations are read
+  /// from global memory once per R rows, not once per row and item, and
+  /// never by lanes 128 bytes apart. Returns one partial sum per row.
+  SmallVector<Value> emitStagedRowLoop(Value x, Value w, Value thread,
+                                       ArrayRef<Value> weightRows,
+                                       Value activationRow) {
+    ItemPlan items = itemPlan();
+    int64_t stride = items.lanes + 1;
+    int64_t depth = spec.reductionSize;
+    auto stagedType = MemRefType::get(
+        {workgroupSize * stride}, b.getF32Type(), MemRefLayoutAttrInterface(),
+        b.getI64IntegerAttr(kWorkgroupMemorySpace));
+    Value staged = memref::AllocOp::create(b, loc, stagedType);
+    int64_t phases = llvm::divideCeil(items.items, workgroupSize);
+    SmallVector<Value> inits(weightRows.size(), f32(0.0f));
+    auto loop = scf::ForOp::create(b, loc, index(0), index(phases), index(1),
+                                   inits);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value firstItem = arith::MulIOp::create(b, loc, loop.getInductionVar(),
+                                            index(workgroupSize));
+    Value firstColumn =
+        arith::MulIOp::create(b, loc, firstItem, index(items.lanes));
+    // Copy: element e of the phase (reduction index firstColumn + e; zero
+    // past the row's end) to staged[e + e / lanes].
+    {
+      auto copy = scf::ForOp::create(b, loc, thread,
+                                     index(workgroupSize * items.lanes),
+                                     index(workgroupSize));
+      OpBuilder::InsertionGuard copyGuard(b);
+      b.setInsertionPointToStart(copy.getBody());
+      Value e = copy.getInductionVar();
+      Value k = arith::AddIOp::create(b, loc, firstColumn, e);
+      Value inRow =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, k,
+                                index(depth));
+      Value clamped = arith::MinUIOp::create(b, loc, k, index(depth - 1));
+      Value value = memref::LoadOp::create(
+          b, loc, x, ValueRange{activationRow, clamped});
+      value = arith::SelectOp::create(b, loc, inRow, value, f32(0.0f));
+      Value slot = arith::AddIOp::create(
+          b, loc, e, arith::DivUIOp::create(b, loc, e, index(items.lanes)));
+      memref::StoreOp::create(b, loc, value, staged, slot);
     }
-    return acc;
+    gpu::BarrierOp::create(b, loc);
+    Value item = arith::AddIOp::create(b, loc, firstItem, thread);
+    Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                         item, index(items.items));
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    auto ifActive = scf::IfOp::create(b, loc, TypeRange(ValueRange(acc)),
+                                      active, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard activeGuard(b);
+      b.setInsertionPointToStart(&ifActive.getElseRegion().front());
+      scf::YieldOp::create(b, loc, acc);
+      b.setInsertionPointToStart(&ifActive.getThenRegion().front());
+      Value base = arith::MulIOp::create(b, loc, thread, index(stride));
+      acc = emitItem(
+          item, acc,
+          [&](Value step, Value column, int64_t first, int64_t lanes,
+              SmallVector<Value> acc) {
+            SmallVector<Value> activations;
+            for (int64_t lane = 0; lane < lanes; ++lane)
+              activations.push_back(memref::LoadOp::create(
+                  b, loc, staged,
+                  ValueRange{arith::AddIOp::create(b, loc, base,
+                                                   index(lane))}));
+            return emitRowsDot(w, weightRows, step, first, activations, acc);
+          });
+      scf::YieldOp::create(b, loc, acc);
+    }
+    acc = SmallVector<Value>(ifActive.getResults());
+    gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc, acc);
+    return SmallVector<Value>(loop.getResults());
+  }
+
+  /// Multiplies elements [first, first + activations.size()) of step `step`
+  /// of each weight row into that row's accumulator. The rows go through a
+  /// loop, so the decoding code is emitted once: the loop picks row r's
+  /// accumulator, chains the FMAs into it and puts it back (selects on r).
+  SmallVector<Value> emitRowsDot(Value w, ArrayRef<Value> weightRows,
+                                 Value step, int64_t first,
+                                 ArrayRef<Value> activations,
+                                 SmallVector<Value> acc) {
+    auto loop = scf::ForOp::create(b, loc, index(0),
+                                   index(weightRows.size()), index(1), acc);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value r = loop.getInductionVar();
+    SmallVector<Value> rowAcc(loop.getRegionIterArgs());
+    SmallVector<Value> isRow;
+    Value weightRow = weightRows.front(), current = rowAcc.front();
+    for (size_t i = 0; i < weightRows.size(); ++i) {
+      isRow.push_back(arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                            r, index(int64_t(i))));
+      if (i == 0)
+        continue;
+      weightRow =
+          arith::SelectOp::create(b, loc, isRow[i], weightRows[i], weightRow);
+      current = arith::SelectOp::create(b, loc, isRow[i], rowAcc[i], current);
+    }
+    llvm::DenseMap<int64_t, Value> bytes;
+    for (size_t i = 0; i < activations.size(); ++i) {
+      Value weight =
+          decodeElement(w, weightRow, step, first + int64_t(i), bytes);
+      current = math::FmaOp::create(b, loc, weight, activations[i], current);
+    }
+    for (size_t i = 0; i < weightRows.size(); ++i)
+      rowAcc[i] = arith::SelectOp::create(b, loc, isRow[i], current, rowAcc[i]);
+    scf::YieldOp::create(b, loc, rowAcc);
+    return SmallVector<Value>(loop.getResults());
   }
 
   /// Element `lane` of step `step` of the weight row, as f32; `bytes` holds
@@ -349,11 +507,12 @@ private:
                                              unsigned(spec.reductionSize));
   }
 
-  /// Sums each partial over the workgroup; the results are valid in
-  /// invocation j for activation row j (returned as `sums[0]`).
-  SmallVector<Value> emitWorkgroupSums(Value thread, ArrayRef<Value> partial) {
+  /// Sums each partial over the workgroup; invocation i (< partials)
+  /// receives the sum of partial i.
+  Value emitWorkgroupSums(Value thread, ArrayRef<Value> partial) {
+    int64_t partials = int64_t(partial.size());
     auto sharedType =
-        MemRefType::get({rowTile * workgroupSize}, b.getF32Type(),
+        MemRefType::get({partials * workgroupSize}, b.getF32Type(),
                         MemRefLayoutAttrInterface(),
                         b.getI64IntegerAttr(kWorkgroupMemorySpace));
     Value shared = memref::AllocOp::create(b, loc, sharedType);
@@ -375,16 +534,16 @@ private:
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(&ifFirst.getThenRegion().front());
-      for (int64_t j = 0; j < rowTile; ++j) {
+      for (int64_t j = 0; j < partials; ++j) {
         Value slot = arith::AddIOp::create(
             b, loc, index(j * workgroupSize), subgroup);
         memref::StoreOp::create(b, loc, subgroupSums[j], shared, slot);
       }
     }
     gpu::BarrierOp::create(b, loc);
-    // Invocation j (< rowTile) adds up row j's subgroup sums; others read a
-    // clamped row and discard it.
-    Value row = arith::MinUIOp::create(b, loc, thread, index(rowTile - 1));
+    // Invocation j (< partials) adds up partial j's subgroup sums; others
+    // read a clamped one and discard it.
+    Value row = arith::MinUIOp::create(b, loc, thread, index(partials - 1));
     Value base = arith::MulIOp::create(b, loc, row, index(workgroupSize));
     Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
     auto loop = scf::ForOp::create(b, loc, index(0), subgroups, index(1),
@@ -400,7 +559,7 @@ private:
           ValueRange{arith::AddFOp::create(b, loc, loop.getRegionIterArg(0),
                                            value)});
     }
-    return {loop.getResult(0)};
+    return loop.getResult(0);
   }
 
   OpBuilder &b;
@@ -408,6 +567,9 @@ private:
   const cpu::MatmulKernelSpec &spec;
   cpu::RowDecodePlan plan;
   int64_t workgroupSize, rowTile;
+  /// Weight rows per workgroup: R for single-activation-row kernels (the
+  /// activations staged through workgroup memory), else 1.
+  int64_t rowsPerGroup;
   std::string name;
 };
 

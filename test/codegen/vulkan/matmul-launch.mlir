@@ -11,8 +11,29 @@
 // chosen at run time (the choice folds when N is static).
 // CHECK: %[[SINGLE:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : index
 // CHECK: scf.if %[[SINGLE]] {
-// CHECK: gpu.launch {{.*}}module(@qt_matmul_0) function(@qt_matmul_q4_0_k64_row)
-// CHECK: memref.alloc() : memref<64xf32, 3>
+// Its workgroups compute four weight rows each.
+// CHECK: %[[GROUPS:.*]] = arith.ceildivui %{{.*}}, %c4 : index
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[GROUPS]], {{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}}) module(@qt_matmul_0) function(@qt_matmul_q4_0_k64_row)
+// The activations go through workgroup memory, 64 items of 32 elements per
+// phase, each item padded to 33 floats; copied with a loop striding by the
+// workgroup size, then a barrier.
+// CHECK: memref.alloc() : memref<2112xf32, 3>
+// CHECK: scf.for {{.*}} = %c0 to %c1 step %c1 iter_args({{.*}}) -> (f32, f32, f32, f32)
+// CHECK: scf.for {{.*}} = %{{.*}} to %c2048 step %c64 {
+// CHECK: memref.load {{.*}} : memref<?x64xf32>
+// CHECK: memref.store {{.*}} : memref<2112xf32, 3>
+// CHECK: gpu.barrier
+// The item's 32 activations, then the four rows in a loop: decoding code
+// once, each byte loaded once, the FMAs chained into the row's accumulator.
+// CHECK-COUNT-32: memref.load {{.*}} : memref<2112xf32, 3>
+// CHECK: scf.for {{.*}} = %c0 to %c4 step %c1 iter_args
+// CHECK-COUNT-18: memref.load {{.*}} : memref<?x2x18xi8>
+// CHECK-NOT: memref.load {{.*}} : memref<?x2x18xi8>
+// CHECK: math.fma
+// CHECK-NOT: memref.load {{.*}} : memref<?x2x18xi8>
+// CHECK: gpu.barrier
+// CHECK: memref.alloc() : memref<256xf32, 3>
+// CHECK-COUNT-4: spirv.GroupNonUniformFAdd <Subgroup> <Reduce>
 // CHECK: } else {
 // The weight is bound in chunks of rows that fit the device's largest
 // storage buffer (the runtime's limit): a loop of launches, each over a
@@ -29,9 +50,8 @@
 // CHECK: %[[SHIFT:.*]] = arith.muli %[[M0]], %c36 : index
 // CHECK: memref.view %[[FLAT]][%[[SHIFT]]][%[[COUNT]]] : memref<288xi8> to memref<?x2x18xi8>
 // CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<3x8xf32> into memref<24xf32>
-// CHECK: gpu.launch blocks(%[[ROW:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %[[COUNT]], {{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}}) module(@qt_matmul_1) function(@qt_matmul_q4_0_k64_tile4)
-// Output column m0 + row of the chunk.
-// CHECK: arith.addi %[[M0]], %[[ROW]] : index
+// CHECK: %[[TILEGROUPS:.*]] = arith.ceildivui %[[COUNT]], %c1 : index
+// CHECK: gpu.launch blocks(%[[ROW:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %[[TILEGROUPS]], {{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}}) module(@qt_matmul_1) function(@qt_matmul_q4_0_k64_tile4)
 // CHECK: scf.for
 // Q4_0: one f16 scale (two bytes), 16 code bytes, each byte loaded once.
 // CHECK-COUNT-18: memref.load {{.*}} : memref<?x2x18xi8>
@@ -42,6 +62,9 @@
 // CHECK: gpu.num_subgroups
 // CHECK-COUNT-4: spirv.GroupNonUniformFAdd <Subgroup> <Reduce>
 // CHECK: gpu.barrier
+// Output column m0 + row of the chunk.
+// CHECK: %[[COLUMN:.*]] = arith.addi %[[M0]], %{{.*}} : index
+// CHECK: arith.addi %{{.*}}, %[[COLUMN]] : index
 // CHECK: memref.store {{.*}} : memref<?xf32>
 // CHECK: gpu.terminator
 // CHECK: func.func private @qrt_vk_max_buffer_bytes() -> i64
