@@ -323,34 +323,61 @@ private:
 
   /// A row tile's loop: invocation t takes items t, t + 64, ... of one
   /// weight row, reading activations from global memory; returns one
-  /// partial sum per activation row.
+  /// partial sum per activation row. The loop runs the same number of
+  /// phases in every invocation (an item past the row's end is skipped by an
+  /// scf.if): a loop whose trip count depends on the invocation gave wrong
+  /// sums on an NVIDIA H200 (deterministically, in some kernels; never on
+  /// lavapipe), and the subgroup reduction that follows wants uniform
+  /// control flow anyway.
   SmallVector<Value> emitRowLoop(Value x, Value w, Value thread,
                                  Value weightRow,
                                  ArrayRef<Value> activationRows) {
     SmallVector<Value> inits(rowTile, f32(0.0f));
-    auto loop = scf::ForOp::create(b, loc, thread, index(itemPlan().items),
-                                   index(workgroupSize), inits);
+    int64_t items = itemPlan().items;
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(llvm::divideCeil(items, workgroupSize)),
+        index(1), inits);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    SmallVector<Value> acc = emitItem(
-        loop.getInductionVar(), SmallVector<Value>(loop.getRegionIterArgs()),
-        [&](Value step, Value column, int64_t first, int64_t lanes,
-            SmallVector<Value> acc) {
-          // Each byte is loaded once and shared by the slice's elements (a
-          // Q4_0 code byte holds two): fewer loads, and far less IR for CSE.
-          llvm::DenseMap<int64_t, Value> bytes;
-          for (int64_t lane = first; lane < first + lanes; ++lane) {
-            Value weight = decodeElement(w, weightRow, step, lane, bytes);
-            Value k = arith::AddIOp::create(b, loc, column, index(lane));
-            for (int64_t j = 0; j < rowTile; ++j) {
-              Value activation = memref::LoadOp::create(
-                  b, loc, x, ValueRange{activationRows[j], k});
-              acc[j] = math::FmaOp::create(b, loc, weight, activation, acc[j]);
+    Value item = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, loop.getInductionVar(),
+                              index(workgroupSize)),
+        thread);
+    SmallVector<Value> acc(loop.getRegionIterArgs());
+    auto ifActive = scf::IfOp::create(
+        b, loc, TypeRange(ValueRange(acc)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, item,
+                              index(items)),
+        /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard activeGuard(b);
+      b.setInsertionPointToStart(&ifActive.getElseRegion().front());
+      scf::YieldOp::create(b, loc, acc);
+      b.setInsertionPointToStart(&ifActive.getThenRegion().front());
+      acc = emitItem(
+          item, acc,
+          [&](Value step, Value column, int64_t first, int64_t lanes,
+              SmallVector<Value> acc) {
+            // Each byte is loaded once and shared by the slice's elements
+            // (a Q4_0 code byte holds two): fewer loads, and far less IR for
+            // CSE.
+            llvm::DenseMap<int64_t, Value> bytes;
+            for (int64_t lane = first; lane < first + lanes; ++lane) {
+              Value weight = decodeElement(w, weightRow, step, lane, bytes);
+              Value k = arith::AddIOp::create(b, loc, column, index(lane));
+              for (int64_t j = 0; j < rowTile; ++j) {
+                Value activation = memref::LoadOp::create(
+                    b, loc, x, ValueRange{activationRows[j], k});
+                acc[j] =
+                    math::FmaOp::create(b, loc, weight, activation, acc[j]);
+              }
             }
-          }
-          return acc;
-        });
-    scf::YieldOp::create(b, loc, acc);
+            return acc;
+          });
+      scf::YieldOp::create(b, loc, acc);
+    }
+    scf::YieldOp::create(b, loc, SmallVector<Value>(ifActive.getResults()));
     return SmallVector<Value>(loop.getResults());
   }
 

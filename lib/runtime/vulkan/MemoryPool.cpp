@@ -4,6 +4,8 @@
 #include "Diagnostics.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 using namespace quant::rt::vk;
 
@@ -186,7 +188,23 @@ bool MemoryPool::allocateIn(MemoryBlock &block, uint64_t size,
   return false;
 }
 
+/// QUANT_VK_POISON=1: fill fresh regions with 0xFF (MemoryPool::allocate).
+static bool poisonRequested() {
+  static const bool requested = [] {
+    const char *value = std::getenv("QUANT_VK_POISON");
+    return value && std::strcmp(value, "1") == 0;
+  }();
+  return requested;
+}
+
 Region MemoryPool::allocate(uint64_t size, uint64_t alignment) {
+  Region region = allocateUninitialized(size, alignment);
+  if (region.host && poisonRequested())
+    std::memset(region.host, 0xFF, region.size);
+  return region;
+}
+
+Region MemoryPool::allocateUninitialized(uint64_t size, uint64_t alignment) {
   size = roundUp(std::max<uint64_t>(size, 16), 16);
   alignment = std::max<uint64_t>(alignment, device.bindAlignment());
   Region region;

@@ -48,7 +48,10 @@ public:
 
   /// Allocates `size` bytes (rounded up to 16) whose offset is a multiple of
   /// the device's bind alignment and whose host address (when mapped) is a
-  /// multiple of `alignment` (a power of two). Out of memory is fatal.
+  /// multiple of `alignment` (a power of two). Out of memory is fatal. With
+  /// QUANT_VK_POISON=1 a mapped region starts as 0xFF bytes (NaN floats), so
+  /// a kernel that reads memory nothing wrote fails on any device, not only
+  /// where fresh memory happens to hold garbage.
   Region allocate(uint64_t size, uint64_t alignment = 1);
   /// Returns a region to its block; a dedicated block goes back to Vulkan.
   void release(const Region &region);
@@ -65,6 +68,7 @@ public:
 private:
   MemoryBlock *createBlock(uint64_t size, bool dedicated);
   void destroyBlock(MemoryBlock *block);
+  Region allocateUninitialized(uint64_t size, uint64_t alignment);
   bool allocateIn(MemoryBlock &block, uint64_t size, uint64_t alignment,
                   Region &region);
 

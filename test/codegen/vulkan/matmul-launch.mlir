@@ -52,7 +52,10 @@
 // CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<3x8xf32> into memref<24xf32>
 // CHECK: %[[TILEGROUPS:.*]] = arith.ceildivui %[[COUNT]], %c1 : index
 // CHECK: gpu.launch blocks(%[[ROW:.*]], %{{.*}}, %{{.*}}) in ({{.*}} = %[[TILEGROUPS]], {{.*}}) threads({{.*}}) in ({{.*}} = %c64, {{.*}}) module(@qt_matmul_1) function(@qt_matmul_q4_0_k64_tile4)
-// CHECK: scf.for
+// A loop of the same trip count in every invocation (phases of 64 items),
+// the item past the row's end skipped by an scf.if.
+// CHECK: scf.for {{.*}} = %c0 to %c1 step %c1 iter_args({{.*}}) -> (f32, f32, f32, f32)
+// CHECK: scf.if %{{.*}} -> (f32, f32, f32, f32)
 // Q4_0: one f16 scale (two bytes), 16 code bytes, each byte loaded once.
 // CHECK-COUNT-18: memref.load {{.*}} : memref<?x2x18xi8>
 // CHECK-NOT: memref.load {{.*}} : memref<?x2x18xi8>
