@@ -2,10 +2,12 @@
 #===- make-bundle.sh - the GPU check's inputs, built here ------------------===#
 #
 # A machine with a real GPU but without LLVM/MLIR runs what is built here:
-#   e2e/      the Vulkan end-to-end tests' executables, inputs and recorded
+#   e2e/      (<work root>/<program>/) the Vulkan end-to-end tests'
+#             executables, inputs and recorded
 #             runs (*.args), from the build's test work directories (run the
-#             tests first: QuantE2ETests --gtest_filter='*Vulkan*' and
-#             QuantModelE2ETests --gtest_filter='Vulkan/*');
+#             tests first: QuantE2ETests --gtest_filter='*Vulkan*',
+#             QuantModelE2ETests --gtest_filter='Vulkan/*' and the
+#             weight-splitting suite, ctest -R QuantE2EVulkanSplitWeightTests);
 #   bench/    benchmark models compiled for Vulkan with --weights=external,
 #             each with the quant-gguf make-llama arguments that regenerate
 #             its GGUF there (the generator is deterministic and the
@@ -37,13 +39,14 @@ mkdir -p "$stage"/{e2e,bench,bin,lib,layers}
 
 # The recorded Vulkan runs: executables, inputs and .args, not outputs.
 count=0
-for dir in "$work"/work/*vulkan* "$work"/work-models-vulkan/*; do
+for dir in "$work"/work/*vulkan* "$work"/work-models-vulkan/* "$work"/work-split/*; do
   ls "$dir"/*.args >/dev/null 2>&1 || continue
-  name=$(basename "$dir")
-  mkdir "$stage/e2e/$name"
+  # e2e/<work root>/<program>: the layout the tests read the results from.
+  name=$(basename "$(dirname "$dir")")/$(basename "$dir")
+  mkdir -p "$stage/e2e/$name"
   for file in "$dir"/*; do
     case $(basename "$file") in
-      prog | chat | *.args | x*.npy | g.npy | pos.npy) cp "$file" "$stage/e2e/$name/" ;;
+      prog | chat | *.args | *.env | x*.npy | g.npy | pos.npy) cp "$file" "$stage/e2e/$name/" ;;
     esac
   done
   count=$((count + 1))

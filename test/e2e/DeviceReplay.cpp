@@ -16,9 +16,13 @@ std::string deviceOutputsDir() {
   return dir && *dir ? dir : "";
 }
 
-/// The replayed copy of work directory `dir`.
+/// The replayed copy of work directory `dir` (<work root>/<program>):
+/// <device outputs>/<work root's name>/<program>.
 static std::string replayedDir(const std::string &dir) {
-  return (fs::path(deviceOutputsDir()) / fs::path(dir).filename()).string();
+  fs::path path(dir);
+  return (fs::path(deviceOutputsDir()) / path.parent_path().filename() /
+          path.filename())
+      .string();
 }
 
 std::string outputFile(const std::string &dir, const std::string &name) {
@@ -43,9 +47,20 @@ static void recordArgs(const std::string &dir, const std::string &label,
         << "\n";
 }
 
+/// The environment variables that change what a recorded run computes (the
+/// runtime's weight-chunk limit, lavapipe's subgroup size), written as
+/// `<dir>/<label>.env` lines NAME=VALUE for the replay to set.
+static void recordEnvironment(const std::string &dir, const std::string &label) {
+  std::ofstream out(dir + "/" + label + ".env", std::ios::binary);
+  for (const char *name : {"QUANT_VK_MAX_WEIGHT_BYTES", "LP_NATIVE_VECTOR_WIDTH"})
+    if (const char *value = std::getenv(name))
+      out << name << "=" << value << "\n";
+}
+
 ProcessResult runRecorded(const std::string &dir, const std::string &label,
                           const std::vector<std::string> &argv) {
   recordArgs(dir, label, argv);
+  recordEnvironment(dir, label);
   if (deviceOutputsDir().empty())
     return runProcess(argv, dir + "/" + label);
   ProcessResult result;

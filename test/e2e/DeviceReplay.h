@@ -4,7 +4,8 @@
 // from another machine (a real GPU): every run of a built executable is
 // recorded as `<work dir>/<label>.args`, which bench/device/replay-runs.sh
 // repeats there; with QUANT_E2E_DEVICE_OUTPUTS=DIR set, the tests read that
-// replay's results (DIR/<work dir name>/...) instead of running anything.
+// replay's results (DIR/<work root's name>/<program>/..., e.g.
+// DIR/work/q4_0_vulkan/y0.npy) instead of running anything.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +26,9 @@ std::string deviceOutputsDir();
 /// Runs `argv` (an executable built in work directory `dir` and its
 /// arguments) with its output captured as `<dir>/<label>`.out/.err, after
 /// recording the command line as `<dir>/<label>.args`: one argument per
-/// line, with paths inside `dir` made relative to it. With device outputs,
+/// line, with paths inside `dir` made relative to it; and the environment
+/// variables that change its results (QUANT_VK_MAX_WEIGHT_BYTES,
+/// LP_NATIVE_VECTOR_WIDTH) as `<dir>/<label>.env`. With device outputs,
 /// nothing runs: the result is the replay's `<label>`.rc/.out/.err.
 ProcessResult runRecorded(const std::string &dir, const std::string &label,
                           const std::vector<std::string> &argv);
