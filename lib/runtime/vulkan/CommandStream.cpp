@@ -3,6 +3,7 @@
 #include "CommandStream.h"
 #include "Diagnostics.h"
 
+#include <chrono>
 #include <cstdint>
 
 using namespace quant::rt::vk;
@@ -183,7 +184,13 @@ void CommandStream::submitBatch() {
                        VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0, nullptr,
                        0, nullptr);
   check(vkEndCommandBuffer(commands), "vkEndCommandBuffer");
+  auto start = std::chrono::steady_clock::now();
   submitAndWait(commands);
+  profile.addSubmission(
+      timedKernels.size(),
+      std::chrono::duration<double, std::milli>(
+          std::chrono::steady_clock::now() - start)
+          .count());
   recording = false;
   readTimestamps();
   check(vkResetCommandBuffer(commands, 0), "vkResetCommandBuffer");

@@ -22,6 +22,11 @@ void Profile::add(uint32_t id, double ms) {
     kernels[id].times.push_back(ms);
 }
 
+void Profile::addSubmission(size_t dispatches, double ms) {
+  submissionSizes.push_back(dispatches);
+  waitMs += ms;
+}
+
 std::vector<std::string> Profile::report() const {
   std::vector<std::string> lines;
   for (const Kernel &kernel : kernels) {
@@ -40,6 +45,21 @@ std::vector<std::string> Profile::report() const {
                   "vulkan profile: %s: %zu call%s, total %.3f ms, median "
                   "%.3f ms",
                   kernel.name.c_str(), n, n == 1 ? "" : "s", total, median);
+    lines.push_back(line);
+  }
+  if (!submissionSizes.empty()) {
+    std::vector<size_t> sorted = submissionSizes;
+    std::sort(sorted.begin(), sorted.end());
+    size_t dispatches = 0;
+    for (size_t n : sorted)
+      dispatches += n;
+    char line[256];
+    std::snprintf(line, sizeof(line),
+                  "vulkan profile: %zu submission%s of %zu dispatches "
+                  "(median %zu per submission), %.3f ms submitting and "
+                  "waiting",
+                  sorted.size(), sorted.size() == 1 ? "" : "s", dispatches,
+                  sorted[sorted.size() / 2], waitMs);
     lines.push_back(line);
   }
   return lines;

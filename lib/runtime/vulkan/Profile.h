@@ -21,11 +21,18 @@ public:
   uint32_t kernelId(const std::string &entryPoint);
   /// Records one dispatch of kernel `id` that took `ms` milliseconds.
   void add(uint32_t id, double ms);
+  /// Records one submission of `dispatches` dispatches whose submit and wait
+  /// took `waitMs` milliseconds of wall time.
+  void addSubmission(size_t dispatches, double waitMs);
   /// One line per kernel that ran, in first-seen order:
-  /// "vulkan profile: NAME: N calls, total X ms, median Y ms".
+  /// "vulkan profile: NAME: N calls, total X ms, median Y ms"; then
+  /// "vulkan profile: N submissions of D dispatches (median P per
+  /// submission), X ms submitting and waiting" when anything was submitted.
   std::vector<std::string> report() const;
 
 private:
+  std::vector<size_t> submissionSizes;
+  double waitMs = 0;
   struct Kernel {
     std::string name;
     std::vector<double> times;

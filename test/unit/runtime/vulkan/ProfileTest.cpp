@@ -27,4 +27,19 @@ TEST(ProfileTest, ReportsCallsTotalAndMedianPerKernel) {
   EXPECT_EQ(profile.report(), expected);
 }
 
+TEST(ProfileTest, ReportsSubmissionsLast) {
+  Profile profile;
+  uint32_t matmul = profile.kernelId("matmul");
+  profile.add(matmul, 1.0);
+  profile.addSubmission(1, 0.25);
+  profile.addSubmission(7, 1.5);
+  profile.addSubmission(3, 0.25);
+  std::vector<std::string> expected = {
+      "vulkan profile: matmul: 1 call, total 1.000 ms, median 1.000 ms",
+      "vulkan profile: 3 submissions of 11 dispatches (median 3 per "
+      "submission), 2.000 ms submitting and waiting",
+  };
+  EXPECT_EQ(profile.report(), expected);
+}
+
 } // namespace
