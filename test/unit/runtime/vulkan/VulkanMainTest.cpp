@@ -42,7 +42,8 @@ TEST_F(VulkanMainDeathTest, RunsTheProgramAndProfiles) {
       },
       ExitedWithCode(0),
       "^vulkan profile: axpy: 2 calls, total [0-9.]+ ms, median [0-9.]+ "
-      "ms\n$");
+      "ms\nvulkan profile: [0-9]+ submissions? of 2 dispatches \\(median "
+      "[0-9]+ per submission\\), [0-9.]+ ms submitting and waiting\n$");
 }
 
 TEST_F(VulkanMainDeathTest, DeviceOutOfRange) {
