@@ -37,7 +37,11 @@ void buildVulkanPipeline(OpPassManager &pm,
   pm.addPass(createHostCopiesToLinalgPass());
   pm.addPass(createKeepOnHostPass());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
-  pm.addPass(createCanonicalizerPass());
+  // No canonicalization before the loops are mapped: it folds a parallel
+  // loop of one iteration (a decode step's single row) into its body, which
+  // would leave that row's norm and attention reductions as host loops: a
+  // sync before each and host reads of device memory (two submissions per
+  // layer instead of one per step).
   pm.addNestedPass<func::FuncOp>(createParallelLoopTilingPass(
       {options.workgroupSize}, /*noMinMaxBounds=*/true));
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
