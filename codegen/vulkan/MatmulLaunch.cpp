@@ -381,6 +381,64 @@ private:
     return SmallVector<Value>(loop.getResults());
   }
 
+  /// Which work item each invocation takes in each phase of the staged
+  /// loop. Plainly, phase p's items are [64p, 64p + 64). When a step has
+  /// several slices (K-quant super-blocks), whose code is chosen by a branch
+  /// on the slice index, the items are ordered slice-major instead: in each
+  /// phase, invocations [32i, 32i + 32) take the same slice of 32
+  /// consecutive steps, so a subgroup of up to 32 invocations runs one
+  /// slice's code instead of all of them (the item index i·slices + s is
+  /// unchanged; only who takes it when).
+  struct PhaseMapping {
+    int64_t phases;
+    /// Invocations sharing a slice (0: the plain order).
+    int64_t group = 0;
+    /// Phases per block of `group` steps (slices / slice groups per phase).
+    int64_t sliceGroups = 1;
+  };
+  PhaseMapping phaseMapping() const {
+    ItemPlan items = itemPlan();
+    constexpr int64_t kSliceGroup = 32;
+    int64_t groupsPerPhase = workgroupSize / kSliceGroup;
+    if (items.slices == 1 || workgroupSize % kSliceGroup != 0 ||
+        items.slices % groupsPerPhase != 0)
+      return {llvm::divideCeil(items.items, workgroupSize)};
+    int64_t sliceGroups = items.slices / groupsPerPhase;
+    return {llvm::divideCeil(plan.steps, kSliceGroup) * sliceGroups,
+            kSliceGroup, sliceGroups};
+  }
+
+  /// The item invocation `invocation` takes in phase `phase`, and whether it
+  /// exists (past the row's end it does not).
+  std::pair<Value, Value> itemOfInvocation(const PhaseMapping &mapping,
+                                           Value phase, Value invocation) {
+    ItemPlan items = itemPlan();
+    if (mapping.group == 0) {
+      Value item = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, phase, index(workgroupSize)),
+          invocation);
+      return {item, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                          item, index(items.items))};
+    }
+    int64_t groupsPerPhase = workgroupSize / mapping.group;
+    Value stepBlock =
+        arith::DivUIOp::create(b, loc, phase, index(mapping.sliceGroups));
+    Value sliceGroup =
+        arith::RemUIOp::create(b, loc, phase, index(mapping.sliceGroups));
+    Value slice = arith::AddIOp::create(
+        b, loc,
+        arith::MulIOp::create(b, loc, sliceGroup, index(groupsPerPhase)),
+        arith::DivUIOp::create(b, loc, invocation, index(mapping.group)));
+    Value step = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, stepBlock, index(mapping.group)),
+        arith::RemUIOp::create(b, loc, invocation, index(mapping.group)));
+    Value item = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, step, index(items.slices)),
+        slice);
+    return {item, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                        step, index(plan.steps))};
+  }
+
   /// R weight rows against one activation row, the activations staged
   /// through workgroup memory: in phase p the workgroup copies the
   /// activations of items [64p, 64p + 64) with coalesced loads (invocation
@@ -400,18 +458,15 @@ private:
         {workgroupSize * stride}, b.getF32Type(), MemRefLayoutAttrInterface(),
         b.getI64IntegerAttr(kWorkgroupMemorySpace));
     Value staged = memref::AllocOp::create(b, loc, stagedType);
-    int64_t phases = llvm::divideCeil(items.items, workgroupSize);
+    PhaseMapping mapping = phaseMapping();
     SmallVector<Value> inits(weightRows.size(), f32(0.0f));
-    auto loop = scf::ForOp::create(b, loc, index(0), index(phases), index(1),
-                                   inits);
+    auto loop = scf::ForOp::create(b, loc, index(0), index(mapping.phases),
+                                   index(1), inits);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value firstItem = arith::MulIOp::create(b, loc, loop.getInductionVar(),
-                                            index(workgroupSize));
-    Value firstColumn =
-        arith::MulIOp::create(b, loc, firstItem, index(items.lanes));
-    // Copy: element e of the phase (reduction index firstColumn + e; zero
-    // past the row's end) to staged[e + e / lanes].
+    Value phase = loop.getInductionVar();
+    // Copy: element e of the phase (lane e % lanes of invocation e / lanes's
+    // item; zero past the row's end) to staged[e + e / lanes].
     {
       auto copy = scf::ForOp::create(b, loc, thread,
                                      index(workgroupSize * items.lanes),
@@ -419,22 +474,24 @@ private:
       OpBuilder::InsertionGuard copyGuard(b);
       b.setInsertionPointToStart(copy.getBody());
       Value e = copy.getInductionVar();
-      Value k = arith::AddIOp::create(b, loc, firstColumn, e);
-      Value inRow =
+      Value owner = arith::DivUIOp::create(b, loc, e, index(items.lanes));
+      auto [ownerItem, ownerActive] = itemOfInvocation(mapping, phase, owner);
+      Value k = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, ownerItem, index(items.lanes)),
+          arith::RemUIOp::create(b, loc, e, index(items.lanes)));
+      Value inRow = arith::AndIOp::create(
+          b, loc, ownerActive,
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, k,
-                                index(depth));
+                                index(depth)));
       Value clamped = arith::MinUIOp::create(b, loc, k, index(depth - 1));
       Value value = memref::LoadOp::create(
           b, loc, x, ValueRange{activationRow, clamped});
       value = arith::SelectOp::create(b, loc, inRow, value, f32(0.0f));
-      Value slot = arith::AddIOp::create(
-          b, loc, e, arith::DivUIOp::create(b, loc, e, index(items.lanes)));
+      Value slot = arith::AddIOp::create(b, loc, e, owner);
       memref::StoreOp::create(b, loc, value, staged, slot);
     }
     gpu::BarrierOp::create(b, loc);
-    Value item = arith::AddIOp::create(b, loc, firstItem, thread);
-    Value active = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                         item, index(items.items));
+    auto [item, active] = itemOfInvocation(mapping, phase, thread);
     SmallVector<Value> acc(loop.getRegionIterArgs());
     auto ifActive = scf::IfOp::create(b, loc, TypeRange(ValueRange(acc)),
                                       active, /*withElseRegion=*/true);
