@@ -8,7 +8,8 @@
 # run writes, so the tests can check the results later with
 # QUANT_E2E_DEVICE_OUTPUTS=DIR (docs/testing.md). Environment variables
 # (QUANT_VK_VALIDATION, VK_DRIVER_FILES, ...) pass through; a run is stopped
-# after REPLAY_TIMEOUT seconds (default 120; exit code 124).
+# after REPLAY_TIMEOUT seconds (default 120; exit code 124). Exits 1 when a
+# run failed.
 # Usage: replay-runs.sh DIR     (DIR/<work root>/<program>/*.args)
 set -uo pipefail
 root=${1:?usage: replay-runs.sh DIR}
@@ -30,3 +31,4 @@ for args in "$root"/*/*/*.args; do
   fi
 done
 echo "replay: $runs runs, $failed failed"
+[ "$failed" = 0 ]

@@ -332,57 +332,52 @@ private:
   SmallVector<Value> emitRowLoop(Value x, Value w, Value thread,
                                  Value weightRow,
                                  ArrayRef<Value> activationRows) {
+    PhaseMapping mapping = phaseMapping();
     SmallVector<Value> inits(rowTile, f32(0.0f));
-    int64_t items = itemPlan().items;
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(llvm::divideCeil(items, workgroupSize)),
-        index(1), inits);
+    auto loop = scf::ForOp::create(b, loc, index(0), index(mapping.phases),
+                                   index(1), inits);
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
-    Value item = arith::AddIOp::create(
-        b, loc,
-        arith::MulIOp::create(b, loc, loop.getInductionVar(),
-                              index(workgroupSize)),
-        thread);
-    SmallVector<Value> acc(loop.getRegionIterArgs());
-    auto ifActive = scf::IfOp::create(
-        b, loc, TypeRange(ValueRange(acc)),
-        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, item,
-                              index(items)),
-        /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard activeGuard(b);
-      b.setInsertionPointToStart(&ifActive.getElseRegion().front());
-      scf::YieldOp::create(b, loc, acc);
-      b.setInsertionPointToStart(&ifActive.getThenRegion().front());
-      acc = emitItem(
-          item, acc,
-          [&](Value step, Value column, int64_t first, int64_t lanes,
-              SmallVector<Value> acc) {
-            // Each byte is loaded once and shared by the slice's elements
-            // (a Q4_0 code byte holds two): fewer loads, and far less IR for
-            // CSE.
-            llvm::DenseMap<int64_t, Value> bytes;
-            for (int64_t lane = first; lane < first + lanes; ++lane) {
-              Value weight = decodeElement(w, weightRow, step, lane, bytes);
-              Value k = arith::AddIOp::create(b, loc, column, index(lane));
-              for (int64_t j = 0; j < rowTile; ++j) {
-                Value activation = memref::LoadOp::create(
-                    b, loc, x, ValueRange{activationRows[j], k});
-                acc[j] =
-                    math::FmaOp::create(b, loc, weight, activation, acc[j]);
-              }
+    auto [item, active] =
+        itemOfInvocation(mapping, loop.getInductionVar(), thread);
+    SmallVector<Value> acc = emitActiveItem(
+        item, active, SmallVector<Value>(loop.getRegionIterArgs()),
+        [&](Value step, Value column, int64_t first, int64_t lanes,
+            SmallVector<Value> acc) {
+          // Each byte is loaded once and shared by the slice's elements (a
+          // Q4_0 code byte holds two): fewer loads, and far less IR for CSE.
+          llvm::DenseMap<int64_t, Value> bytes;
+          for (int64_t lane = first; lane < first + lanes; ++lane) {
+            Value weight = decodeElement(w, weightRow, step, lane, bytes);
+            Value k = arith::AddIOp::create(b, loc, column, index(lane));
+            for (int64_t j = 0; j < rowTile; ++j) {
+              Value activation = memref::LoadOp::create(
+                  b, loc, x, ValueRange{activationRows[j], k});
+              acc[j] = math::FmaOp::create(b, loc, weight, activation, acc[j]);
             }
-            return acc;
-          });
-      scf::YieldOp::create(b, loc, acc);
-    }
-    scf::YieldOp::create(b, loc, SmallVector<Value>(ifActive.getResults()));
+          }
+          return acc;
+        });
+    scf::YieldOp::create(b, loc, acc);
     return SmallVector<Value>(loop.getResults());
   }
 
-  /// Which work item each invocation takes in each phase of the staged
-  /// loop. Plainly, phase p's items are [64p, 64p + 64). When a step has
+  /// `body` on work item `item` when `active`, else the accumulators
+  /// unchanged (an scf.if yielding them).
+  SmallVector<Value> emitActiveItem(Value item, Value active,
+                                    SmallVector<Value> acc, SliceBody body) {
+    auto ifActive = scf::IfOp::create(b, loc, TypeRange(ValueRange(acc)),
+                                      active, /*withElseRegion=*/true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&ifActive.getElseRegion().front());
+    scf::YieldOp::create(b, loc, acc);
+    b.setInsertionPointToStart(&ifActive.getThenRegion().front());
+    scf::YieldOp::create(b, loc, emitItem(item, acc, body));
+    return SmallVector<Value>(ifActive.getResults());
+  }
+
+  /// Which work item each invocation takes in each phase of a kernel's item
+  /// loop (both kernel shapes). Plainly, phase p's items are [64p, 64p + 64). When a step has
   /// several slices (K-quant super-blocks), whose code is chosen by a branch
   /// on the slice index, the items are ordered slice-major instead: in each
   /// phase, invocations [32i, 32i + 32) take the same slice of 32
@@ -402,9 +397,9 @@ private:
     int64_t groupsPerPhase = workgroupSize / kSliceGroup;
     if (items.slices == 1 || workgroupSize % kSliceGroup != 0 ||
         items.slices % groupsPerPhase != 0)
-      return {llvm::divideCeil(items.items, workgroupSize)};
+      return {int64_t(llvm::divideCeil(items.items, workgroupSize))};
     int64_t sliceGroups = items.slices / groupsPerPhase;
-    return {llvm::divideCeil(plan.steps, kSliceGroup) * sliceGroups,
+    return {int64_t(llvm::divideCeil(plan.steps, kSliceGroup)) * sliceGroups,
             kSliceGroup, sliceGroups};
   }
 
@@ -492,30 +487,18 @@ private:
     }
     gpu::BarrierOp::create(b, loc);
     auto [item, active] = itemOfInvocation(mapping, phase, thread);
-    SmallVector<Value> acc(loop.getRegionIterArgs());
-    auto ifActive = scf::IfOp::create(b, loc, TypeRange(ValueRange(acc)),
-                                      active, /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard activeGuard(b);
-      b.setInsertionPointToStart(&ifActive.getElseRegion().front());
-      scf::YieldOp::create(b, loc, acc);
-      b.setInsertionPointToStart(&ifActive.getThenRegion().front());
-      Value base = arith::MulIOp::create(b, loc, thread, index(stride));
-      acc = emitItem(
-          item, acc,
-          [&](Value step, Value column, int64_t first, int64_t lanes,
-              SmallVector<Value> acc) {
-            SmallVector<Value> activations;
-            for (int64_t lane = 0; lane < lanes; ++lane)
-              activations.push_back(memref::LoadOp::create(
-                  b, loc, staged,
-                  ValueRange{arith::AddIOp::create(b, loc, base,
-                                                   index(lane))}));
-            return emitRowsDot(w, weightRows, step, first, activations, acc);
-          });
-      scf::YieldOp::create(b, loc, acc);
-    }
-    acc = SmallVector<Value>(ifActive.getResults());
+    Value base = arith::MulIOp::create(b, loc, thread, index(stride));
+    SmallVector<Value> acc = emitActiveItem(
+        item, active, SmallVector<Value>(loop.getRegionIterArgs()),
+        [&](Value step, Value column, int64_t first, int64_t lanes,
+            SmallVector<Value> acc) {
+          SmallVector<Value> activations;
+          for (int64_t lane = 0; lane < lanes; ++lane)
+            activations.push_back(memref::LoadOp::create(
+                b, loc, staged,
+                ValueRange{arith::AddIOp::create(b, loc, base, index(lane))}));
+          return emitRowsDot(w, weightRows, step, first, activations, acc);
+        });
     gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, acc);
     return SmallVector<Value>(loop.getResults());

@@ -3,6 +3,7 @@
 #include "Profile.h"
 
 #include <algorithm>
+#include <numeric>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,13 +19,25 @@ uint32_t Profile::kernelId(const std::string &entryPoint) {
 }
 
 void Profile::add(uint32_t id, double ms) {
-  if (id < kernels.size())
+  if (recording && id < kernels.size())
     kernels[id].times.push_back(ms);
 }
 
 void Profile::addSubmission(size_t dispatches, double ms) {
+  if (!recording)
+    return;
   submissionSizes.push_back(dispatches);
   waitMs += ms;
+}
+
+/// The median of `values` (the mean of the middle two for an even count)
+/// and their sum.
+template <typename T>
+static std::pair<T, T> medianAndTotal(std::vector<T> values) {
+  std::sort(values.begin(), values.end());
+  size_t n = values.size();
+  T median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  return {median, std::accumulate(values.begin(), values.end(), T(0))};
 }
 
 std::vector<std::string> Profile::report() const {
@@ -32,14 +45,8 @@ std::vector<std::string> Profile::report() const {
   for (const Kernel &kernel : kernels) {
     if (kernel.times.empty())
       continue;
-    std::vector<double> sorted = kernel.times;
-    std::sort(sorted.begin(), sorted.end());
-    size_t n = sorted.size();
-    double median =
-        n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-    double total = 0;
-    for (double ms : sorted)
-      total += ms;
+    auto [median, total] = medianAndTotal(kernel.times);
+    size_t n = kernel.times.size();
     char line[512];
     std::snprintf(line, sizeof(line),
                   "vulkan profile: %s: %zu call%s, total %.3f ms, median "
@@ -48,18 +55,14 @@ std::vector<std::string> Profile::report() const {
     lines.push_back(line);
   }
   if (!submissionSizes.empty()) {
-    std::vector<size_t> sorted = submissionSizes;
-    std::sort(sorted.begin(), sorted.end());
-    size_t dispatches = 0;
-    for (size_t n : sorted)
-      dispatches += n;
+    auto [median, dispatches] = medianAndTotal(submissionSizes);
+    size_t n = submissionSizes.size();
     char line[256];
     std::snprintf(line, sizeof(line),
                   "vulkan profile: %zu submission%s of %zu dispatches "
                   "(median %zu per submission), %.3f ms submitting and "
                   "waiting",
-                  sorted.size(), sorted.size() == 1 ? "" : "s", dispatches,
-                  sorted[sorted.size() / 2], waitMs);
+                  n, n == 1 ? "" : "s", dispatches, median, waitMs);
     lines.push_back(line);
   }
   return lines;

@@ -17,6 +17,10 @@ namespace quant::rt::vk {
 /// GPU times by kernel.
 class Profile {
 public:
+  /// A profile that records nothing unless `recording` (the runtime records
+  /// only when QUANT_VK_PROFILE=1 asks for the report, so a long run does
+  /// not keep every dispatch's time).
+  explicit Profile(bool recording = true) : recording(recording) {}
   /// The id of the kernel named `entryPoint` (one id per distinct name).
   uint32_t kernelId(const std::string &entryPoint);
   /// Records one dispatch of kernel `id` that took `ms` milliseconds.
@@ -31,6 +35,7 @@ public:
   std::vector<std::string> report() const;
 
 private:
+  bool recording;
   std::vector<size_t> submissionSizes;
   double waitMs = 0;
   struct Kernel {

@@ -50,7 +50,7 @@ public:
 
   Instance instance;
   Device device;
-  Profile profile;
+  Profile profile{profileRequested()};
   std::unique_ptr<MemoryPool> hostPool;
   std::unique_ptr<Pipelines> pipelines;
   std::unique_ptr<CommandStream> stream;

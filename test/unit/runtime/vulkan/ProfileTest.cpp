@@ -42,4 +42,12 @@ TEST(ProfileTest, ReportsSubmissionsLast) {
   EXPECT_EQ(profile.report(), expected);
 }
 
+TEST(ProfileTest, RecordsNothingWhenNotRecording) {
+  Profile profile(/*recording=*/false);
+  uint32_t matmul = profile.kernelId("matmul");
+  profile.add(matmul, 1.0);
+  profile.addSubmission(1, 0.25);
+  EXPECT_TRUE(profile.report().empty());
+}
+
 } // namespace
