@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "codegen/cpu/IntegerKernelBuilder.h"
 #include "codegen/cpu/KernelSupport.h"
 #include "codegen/cpu/MatmulKernel.h"
 
@@ -26,175 +27,17 @@
 using namespace mlir;
 using namespace quant;
 using namespace quant::cpu;
+using namespace quant::cpu::integer;
 
 namespace {
 
-constexpr int64_t kActBlock = 32; ///< activations per int8 scale
-constexpr int64_t kChunk = 64;    ///< codes per dot product
-constexpr int64_t kLanes = 16;    ///< i32 lanes of one dot product
-constexpr int64_t kPerLane = kChunk / kLanes;
 /// Activation rows (int8, 14 KiB each at K = 14336) processed against all of
 /// a thread's weight rows before moving on: 16 rows stay in L2.
 constexpr int64_t kActivationBlockRows = 16;
-
-/// 64 codes with the per-lane weight parameters that apply to them.
-struct Chunk {
-  Value codes;                 // vector<64xi8>
-  Value scale, zero, min;      // vector<16xf32> (min may be null)
-};
-
-/// Builds kernel code; holds the builder state shared by the helpers.
-class IntegerKernelBuilder {
-public:
-  IntegerKernelBuilder(OpBuilder &b, Location loc, const MatmulKernelSpec &spec)
-      : b(b), loc(loc), spec(spec) {
-    format = qt::QuantFormatAttrInterface(spec.format)
-                 .getFormatSpec()
-                 .resolvedFor(spec.reductionSize);
-    perRow = qt::QuantFormatAttrInterface(spec.format).getBlockSize() == 0;
-    blockBytes = spec.weights.getShape().back();
-    // Codes decoded per step: two 32-blocks, one larger block, or a 64-code
-    // slice of a per-row format's row.
-    stepCodes = perRow ? kChunk : std::max<int64_t>(format.blockSize, kChunk);
-  }
-
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value f32(float v) {
-    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
-  }
-  VectorType vec(int64_t n, Type t) { return VectorType::get({n}, t); }
-
-  /// A vector<16xf32> whose lanes [8h, 8h+8) hold `values[h]` (h < 2) or,
-  /// with one value, all lanes.
-  Value lanes(ArrayRef<Value> values) {
-    if (values.size() == 1)
-      return vector::BroadcastOp::create(b, loc, vec(kLanes, b.getF32Type()),
-                                         values[0]);
-    // Two widened 16-bit floats (the f16 scales of two blocks) are widened
-    // together: one conversion instead of two.
-    auto narrow0 = values[0].getDefiningOp<arith::ExtFOp>();
-    auto narrow1 = values[1].getDefiningOp<arith::ExtFOp>();
-    if (narrow0 && narrow1 &&
-        narrow0.getIn().getType() == narrow1.getIn().getType()) {
-      Type half = narrow0.getIn().getType();
-      Value pair = vector::FromElementsOp::create(
-          b, loc, vec(2, half), ValueRange{narrow0.getIn(), narrow1.getIn()});
-      Value wide =
-          arith::ExtFOp::create(b, loc, vec(2, b.getF32Type()), pair);
-      SmallVector<int64_t> mask(kLanes);
-      for (int64_t i = 0; i < kLanes; ++i)
-        mask[i] = i < kLanes / 2 ? 0 : 1;
-      return vector::ShuffleOp::create(b, loc, wide, wide, mask);
-    }
-    auto half = vec(kLanes / 2, b.getF32Type());
-    Value lo = vector::BroadcastOp::create(b, loc, half, values[0]);
-    Value hi = vector::BroadcastOp::create(b, loc, half, values[1]);
-    SmallVector<int64_t> mask(kLanes);
-    for (int64_t i = 0; i < kLanes; ++i)
-      mask[i] = i;
-    return vector::ShuffleOp::create(b, loc, lo, hi, mask);
-  }
-
-  Value toF32(Value i32) {
-    return arith::SIToFPOp::create(b, loc, b.getF32Type(), i32);
-  }
-
-  /// Decodes step `step` of weight row `row` into 64-code chunks.
-  SmallVector<Chunk> decodeStep(ValueRange row, Value step, Value w) {
-    SmallVector<Chunk> chunks;
-    Value zero = index(0);
-    int64_t header = int64_t(format.scaleBytes() + format.offsetBytes());
-    auto loadBlock = [&](Value blockIndex) -> Value {
-      return loadHeaderAndCodes(b, loc, w, row, blockIndex, header,
-                                index(header), blockBytes - header);
-    };
-    if (perRow) {
-      // The row header joined with this step's 64 codes, decoded as a
-      // 64-element block of the same format.
-      int64_t codeBytes = kChunk * format.bits / 8;
-      Value offset = arith::AddIOp::create(
-          b, loc, index(header),
-          arith::MulIOp::create(b, loc, step, index(codeBytes)));
-      Value bytes = loadHeaderAndCodes(b, loc, w, row, zero, header, offset,
-                                       codeBytes);
-      fmt::FormatSpec chunkSpec = format;
-      chunkSpec.blockSize = kChunk;
-      qt::IntegerBlock block = qt::emitIntegerBlock(b, loc, chunkSpec, bytes);
-      chunks.push_back(chunkOf(block.codes, {block}));
-      return chunks;
-    }
-    if (format.blockSize == kActBlock) {
-      // Two 32-code blocks per chunk.
-      Value first = arith::MulIOp::create(b, loc, step, index(2));
-      Value second = arith::AddIOp::create(b, loc, first, index(1));
-      qt::IntegerBlock a =
-          qt::emitIntegerBlock(b, loc, format, loadBlock(first));
-      qt::IntegerBlock c =
-          qt::emitIntegerBlock(b, loc, format, loadBlock(second));
-      Value codes = concatVectors(b, loc, a.codes, c.codes);
-      chunks.push_back(chunkOf(codes, {a, c}));
-      return chunks;
-    }
-    // One block of a multiple of 64 codes, cut into chunks.
-    qt::IntegerBlock block =
-        qt::emitIntegerBlock(b, loc, format, loadBlock(step));
-    for (int64_t c = 0; c < format.blockSize / kChunk; ++c) {
-      Value codes = vector::ExtractStridedSliceOp::create(
-          b, loc, block.codes, ArrayRef<int64_t>{c * kChunk},
-          ArrayRef<int64_t>{kChunk}, ArrayRef<int64_t>{1});
-      chunks.push_back(chunkOf(codes, {block}));
-    }
-    return chunks;
-  }
-
-  /// A chunk whose lanes take their parameters from `blocks` (1 or 2).
-  Chunk chunkOf(Value codes, ArrayRef<qt::IntegerBlock> blocks) {
-    Chunk chunk;
-    chunk.codes = codes;
-    SmallVector<Value> scales, zeros, mins;
-    for (const qt::IntegerBlock &block : blocks) {
-      scales.push_back(block.scale);
-      zeros.push_back(toF32(block.zero));
-      if (block.min)
-        mins.push_back(block.min);
-    }
-    chunk.scale = lanes(scales);
-    chunk.zero = lanes(zeros);
-    if (!mins.empty())
-      chunk.min = lanes(mins);
-    return chunk;
-  }
-
-  /// 16 lanes, each the sum of 4 products of unsigned codes and signed
-  /// activations.
-  Value dot(Value codes, Value activations) {
-    auto i32x16 = vec(kLanes, b.getI32Type());
-    Value zero = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(i32x16, b.getI32IntegerAttr(0)));
-    if (spec.vnni)
-      return LLVM::CallIntrinsicOp::create(
-                 b, loc, i32x16,
-                 b.getStringAttr("llvm.x86.avx512.vpdpbusd.512"),
-                 ValueRange{zero, codes, activations})
-          .getResult(0);
-    auto i32x64 = vec(kChunk, b.getI32Type());
-    Value c = arith::ExtUIOp::create(b, loc, i32x64, codes);
-    Value a = arith::ExtSIOp::create(b, loc, i32x64, activations);
-    Value products = arith::MulIOp::create(b, loc, c, a);
-    Value grouped = vector::ShapeCastOp::create(
-        b, loc, VectorType::get({kLanes, kPerLane}, b.getI32Type()), products);
-    return vector::MultiDimReductionOp::create(
-        b, loc, grouped, zero, ArrayRef<bool>{false, true},
-        vector::CombiningKind::ADD);
-  }
-
-  OpBuilder &b;
-  Location loc;
-  const MatmulKernelSpec &spec;
-  fmt::FormatSpec format;
-  bool perRow = false;
-  int64_t blockBytes = 0, stepCodes = 0;
-};
+/// Activation rows from which weight rows go through packed panels
+/// (PackedIntegerMatmul.cpp): decoding a panel once costs about as much as
+/// the per-row path spends on ~16 activation rows.
+constexpr int64_t kPackedPanelMinRows = 16;
 
 } // namespace
 
@@ -273,7 +116,7 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   // laneCorrection = d * sum(q) / 8 (the 8 lanes of a block share the
   // zero-point correction), laneSum = the sum of the lane's 4 activations
   // (for formats with a minimum).
-  auto xqType = MemRefType::get({ShapedType::kDynamic, K}, i8);
+  auto xqType = MemRefType::get({ShapedType::kDynamic, K / 4}, i32);
   auto laneType = MemRefType::get({ShapedType::kDynamic, K / kPerLane}, f32);
   Value xq = memref::AllocOp::create(b, loc, xqType, ValueRange{activationRows},
                                      b.getI64IntegerAttr(64));
@@ -281,11 +124,17 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
       b, loc, laneType, ValueRange{activationRows}, b.getI64IntegerAttr(64));
   Value laneCorrection = memref::AllocOp::create(
       b, loc, laneType, ValueRange{activationRows}, b.getI64IntegerAttr(64));
-  Value laneSum;
-  if (hasMin)
+  Value laneSum, blockSum;
+  bool packedPanels = canUsePackedPanels(spec);
+  if (hasMin) {
     laneSum = memref::AllocOp::create(b, loc, laneType,
                                       ValueRange{activationRows},
                                       b.getI64IntegerAttr(64));
+    if (packedPanels)
+      blockSum = memref::AllocOp::create(
+          b, loc, MemRefType::get({ShapedType::kDynamic, K / kActBlock}, f32),
+          ValueRange{activationRows}, b.getI64IntegerAttr(64));
+  }
 
   auto rowOf = [&](OpBuilder &ob, Value batch, Value n) -> Value {
     if (!batched)
@@ -335,7 +184,11 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
     Value q32 = arith::FPToSIOp::create(ob, loc, i32x32, rounded);
     Value q8 = arith::TruncIOp::create(ob, loc, VectorType::get({kActBlock}, i8),
                                        q32);
-    vector::StoreOp::create(ob, loc, q8, xq, ValueRange{r, col});
+    Value quads = vector::BitCastOp::create(
+        ob, loc, VectorType::get({kActBlock / 4}, i32), q8);
+    Value quadCol = arith::DivUIOp::create(
+        ob, loc, col, arith::ConstantIndexOp::create(ob, loc, 4));
+    vector::StoreOp::create(ob, loc, quads, xq, ValueRange{r, quadCol});
     Value sumQ = vector::ReductionOp::create(ob, loc,
                                              vector::CombiningKind::ADD, q32);
     Value correction = arith::MulFOp::create(
@@ -361,6 +214,12 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
           ob, loc, grouped, init, ArrayRef<bool>{false, true},
           vector::CombiningKind::ADD);
       vector::StoreOp::create(ob, loc, sums, laneSum, ValueRange{r, laneCol});
+      if (blockSum)
+        memref::StoreOp::create(
+            ob, loc,
+            vector::ReductionOp::create(ob, loc, vector::CombiningKind::ADD,
+                                        sums),
+            blockSum, ValueRange{r, t});
     }
   }
 
@@ -413,9 +272,10 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
         Value laneCol = arith::DivUIOp::create(
             sb, loc, col, arith::ConstantIndexOp::create(sb, loc, kPerLane));
         for (int64_t j = 0; j < tile; ++j) {
-          Value activations = vector::LoadOp::create(
-              sb, loc, VectorType::get({kChunk}, i8), xq,
-              ValueRange{rows[j], col});
+          Value activations = vector::BitCastOp::create(
+              sb, loc, VectorType::get({kChunk}, i8),
+              vector::LoadOp::create(sb, loc, VectorType::get({kLanes}, i32),
+                                     xq, ValueRange{rows[j], laneCol}));
           Value scaleA = vector::LoadOp::create(sb, loc, accType, laneScale,
                                                 ValueRange{rows[j], laneCol});
           Value corr = vector::LoadOp::create(sb, loc, accType, laneCorrection,
@@ -478,6 +338,24 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
                   });
   };
 
+  // With enough activation rows, all weight rows go through packed panels
+  // (the same path whatever the thread count, so results do not depend on
+  // it); otherwise the per-row path below takes them.
+  Value rowsBegin = operands.begin;
+  if (packedPanels) {
+    QuantizedActivations quantized{activationRows, xq,      laneScale,
+                                   laneCorrection, laneSum, blockSum};
+    Value enough = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                         activationRows,
+                                         k.index(kPackedPanelMinRows));
+    auto ifPacked = scf::IfOp::create(b, loc, enough);
+    OpBuilder tb = ifPacked.getThenBodyBuilder();
+    emitPackedPanels(tb, loc, spec, w, y, quantized, operands.begin,
+                     operands.end);
+    rowsBegin = arith::SelectOp::create(b, loc, enough, operands.end,
+                                        operands.begin);
+  }
+
   // Blocks of activation rows that stay in L2 while the weight rows stream.
   Value blockRows = k.index(kActivationBlockRows);
   auto blocks = scf::ForOp::create(b, loc, c0, rowsN, blockRows);
@@ -485,14 +363,15 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   nBegin = blocks.getInductionVar();
   nEnd = arith::MinUIOp::create(
       bb, loc, arith::AddIOp::create(bb, loc, nBegin, blockRows), rowsN);
-  emitTiledLoop(bb, loc, operands.begin, operands.end, rowGroup,
+  emitTiledLoop(bb, loc, rowsBegin, operands.end, rowGroup,
                 [&](OpBuilder &rb, Value i, int64_t count) {
                   emitRows(rb, i, count);
                 });
   memref::DeallocOp::create(b, loc, xq);
   memref::DeallocOp::create(b, loc, laneScale);
   memref::DeallocOp::create(b, loc, laneCorrection);
-  if (laneSum)
-    memref::DeallocOp::create(b, loc, laneSum);
+  for (Value buffer : {laneSum, blockSum})
+    if (buffer)
+      memref::DeallocOp::create(b, loc, buffer);
   func::ReturnOp::create(b, loc);
 }

@@ -214,6 +214,10 @@ std::vector<MatmulCase> matmulCases(const TestFormat &format,
       {"small_n", F::TransposedB, 1, 3, 16, depth},
       {"tail_n_m", F::TransposedB, 1, 7, 37, depth},
       {"full_tiles", F::TransposedB, 1, 8, 64, depth},
+      // Enough activation rows for the int8 kernel's packed panels: two
+      // panels of 16 weight rows and 5 rows left to the per-row path, and
+      // two 8-row tiles with 3 rows left over.
+      {"panels", F::TransposedB, 1, 19, 37, depth},
       {"plain", F::Plain, 1, 5, 13, depth},
       {"matvec", F::Matvec, 1, 1, 37, depth},
       {"vecmat", F::Vecmat, 1, 1, 13, depth},

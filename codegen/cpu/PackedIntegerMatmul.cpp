@@ -1,0 +1,272 @@
+//===- PackedIntegerMatmul.cpp - register-blocked int8 matrix-matrix ------===//
+//
+// The integer kernel's matrix-matrix path. A panel of 16 weight rows is
+// decoded once, through the format interface, into a buffer laid out for the
+// dot-product instruction: element [q][r] (i32) holds the 4 codes of row r at
+// columns 4q..4q+3, so one 64-byte vector is 16 rows x 4 columns, and the
+// block parameters of each 32-column sub-block are 16-lane float vectors. A
+// micro-kernel then runs every activation row against the panel, kRowTile
+// activation rows at a time:
+//
+//   for each 32-column sub-block s:
+//     dot[j] = sum over its 8 quads q of vpdpbusd(panel[q], broadcast x[j][q])
+//     acc[j] += S[s] * (d[j][s] * dot[j]) + Z[s] * c[j][s] (+ M[s] * e[j][s])
+//
+// so each lane of acc[j] is one output element y[j][m0 + lane]: no
+// horizontal sums, and the float work (a conversion and 2-3 FMAs) is spread
+// over 8 integer dot products instead of one. S is the weight scale s,
+// Z = -8 s z (the zero point against the activation factor d*sum(q)/8 the
+// prepass stores per lane), M the minimum against the activations' sum.
+//
+// Decoding a panel costs about as much as running ~16 activation rows
+// against it, so the path is taken when there are at least kMinRows
+// activation rows (the caller's runtime test).
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/IntegerKernelBuilder.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace quant;
+using namespace quant::cpu;
+using namespace quant::cpu::integer;
+
+namespace {
+
+/// Weight rows per panel: the i32 lanes of one dot product.
+constexpr int64_t kPanelRows = kLanes;
+/// Activation rows per micro-kernel tile: kRowTile integer and kRowTile
+/// float accumulators, plus the panel quad and block parameters, fit the 32
+/// vector registers.
+constexpr int64_t kRowTile = 8;
+/// Quads (4 columns) per 32-column sub-block.
+constexpr int64_t kQuadsPerBlock = kActBlock / 4;
+
+/// The buffers of one decoded panel.
+struct Panel {
+  Value codes; ///< memref<K/4 x 16 x i32>
+  Value scale, zero, min; ///< memref<K/32 x 16 x f32> (min may be null)
+};
+
+class PanelBuilder {
+public:
+  PanelBuilder(OpBuilder &b, Location loc, const MatmulKernelSpec &spec,
+               const QuantizedActivations &x, Value w, Value y)
+      : b(b), loc(loc), spec(spec), x(x), w(w), y(y),
+        kb(b, loc, spec), K(spec.reductionSize) {}
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  Panel allocate() {
+    Type i32 = b.getI32Type(), f32 = b.getF32Type();
+    auto alloc = [&](ArrayRef<int64_t> shape, Type type) -> Value {
+      return memref::AllocOp::create(b, loc, MemRefType::get(shape, type),
+                                     ValueRange{}, b.getI64IntegerAttr(64));
+    };
+    Panel panel;
+    panel.codes = alloc({K / 4, kPanelRows}, i32);
+    panel.scale = alloc({K / kActBlock, kPanelRows}, f32);
+    panel.zero = alloc({K / kActBlock, kPanelRows}, f32);
+    if (kb.format.offset == fmt::OffsetKind::Min)
+      panel.min = alloc({K / kActBlock, kPanelRows}, f32);
+    return panel;
+  }
+
+  void deallocate(const Panel &panel) {
+    for (Value buffer : {panel.codes, panel.scale, panel.zero, panel.min})
+      if (buffer)
+        memref::DeallocOp::create(b, loc, buffer);
+  }
+
+  /// Decodes weight rows m0 + [first, last) into `panel` (the other rows'
+  /// lanes are left as they are and never stored).
+  void pack(const Panel &panel, Value m0, Value first, Value last) {
+    OpBuilder::InsertionGuard guard(b);
+    auto rows = scf::ForOp::create(b, loc, first, last, index(1));
+    b.setInsertionPointToStart(rows.getBody());
+    Value r = rows.getInductionVar();
+    Value m = arith::AddIOp::create(b, loc, m0, r);
+    auto steps = scf::ForOp::create(b, loc, index(0),
+                                    index(K / kb.stepCodes), index(1));
+    b.setInsertionPointToStart(steps.getBody());
+    Value step = steps.getInductionVar();
+    Value stepStart =
+        arith::MulIOp::create(b, loc, step, index(kb.stepCodes));
+    IntegerKernelBuilder sk(b, loc, spec);
+    SmallVector<Chunk> chunks = sk.decodeStep(ValueRange{m}, step, w);
+    Type i32 = b.getI32Type();
+    for (auto [c, chunk] : llvm::enumerate(chunks)) {
+      Value column = arith::AddIOp::create(b, loc, stepStart,
+                                           index(int64_t(c) * kChunk));
+      Value quad0 = arith::DivUIOp::create(b, loc, column, index(4));
+      Value quads = vector::BitCastOp::create(
+          b, loc, VectorType::get({kLanes}, i32), chunk.codes);
+      for (int64_t q = 0; q < kChunk / 4; ++q) {
+        Value at = arith::AddIOp::create(b, loc, quad0, index(q));
+        Value codes = vector::ExtractOp::create(b, loc, quads, q);
+        memref::StoreOp::create(b, loc, codes, panel.codes, ValueRange{at, r});
+      }
+      // Lanes [8h, 8h + 8) of the chunk's parameters are sub-block h's.
+      Value block0 = arith::DivUIOp::create(b, loc, column, index(kActBlock));
+      for (int64_t h = 0; h < kChunk / kActBlock; ++h) {
+        int64_t lane = h * (kActBlock / kPerLane);
+        Value block = arith::AddIOp::create(b, loc, block0, index(h));
+        Value scale = vector::ExtractOp::create(b, loc, chunk.scale, lane);
+        Value zero = vector::ExtractOp::create(b, loc, chunk.zero, lane);
+        Value zeroTerm = arith::MulFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, scale, zero),
+            arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-8.0f)));
+        memref::StoreOp::create(b, loc, scale, panel.scale,
+                                ValueRange{block, r});
+        memref::StoreOp::create(b, loc, zeroTerm, panel.zero,
+                                ValueRange{block, r});
+        if (panel.min)
+          memref::StoreOp::create(
+              b, loc, vector::ExtractOp::create(b, loc, chunk.min, lane),
+              panel.min, ValueRange{block, r});
+      }
+    }
+  }
+
+  /// Activation rows [n0, n0 + count) against the panel of rows m0...;
+  /// `lanes` (vector<16xi1>) masks the stores to the packed rows.
+  void tile(const Panel &panel, Value m0, Value lanes, Value n0,
+            int64_t count) {
+    OpBuilder::InsertionGuard guard(b);
+    Type f32 = b.getF32Type(), i32 = b.getI32Type();
+    auto f32x16 = VectorType::get({kLanes}, f32);
+    auto i32x16 = VectorType::get({kLanes}, i32);
+    auto i8x64 = VectorType::get({kChunk}, b.getI8Type());
+    SmallVector<Value> rows;
+    for (int64_t j = 0; j < count; ++j)
+      rows.push_back(arith::AddIOp::create(b, loc, n0, index(j)));
+    Value zeroF = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(f32x16, b.getF32FloatAttr(0.0f)));
+    Value zeroI = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i32x16, b.getI32IntegerAttr(0)));
+    auto blocks = scf::ForOp::create(b, loc, index(0), index(K / kActBlock),
+                                     index(1),
+                                     SmallVector<Value>(count, zeroF));
+    b.setInsertionPointToStart(blocks.getBody());
+    Value block = blocks.getInductionVar();
+    Value quad0 = arith::MulIOp::create(b, loc, block, index(kQuadsPerBlock));
+    IntegerKernelBuilder sk(b, loc, spec);
+    SmallVector<Value> dots(count, zeroI);
+    for (int64_t q = 0; q < kQuadsPerBlock; ++q) {
+      Value quad = arith::AddIOp::create(b, loc, quad0, index(q));
+      Value weights = vector::BitCastOp::create(
+          b, loc, i8x64,
+          vector::LoadOp::create(b, loc, i32x16, panel.codes,
+                                 ValueRange{quad, index(0)}));
+      for (int64_t j = 0; j < count; ++j) {
+        Value four = memref::LoadOp::create(b, loc, x.codes,
+                                            ValueRange{rows[j], quad});
+        Value activations = vector::BitCastOp::create(
+            b, loc, i8x64, vector::BroadcastOp::create(b, loc, i32x16, four));
+        dots[j] = sk.accumulateDot(dots[j], weights, activations);
+      }
+    }
+    auto params = [&](Value buffer) -> Value {
+      return vector::LoadOp::create(b, loc, f32x16, buffer,
+                                    ValueRange{block, index(0)});
+    };
+    Value scale = params(panel.scale), zero = params(panel.zero);
+    Value min = panel.min ? params(panel.min) : Value();
+    auto broadcast = [&](Value buffer, Value row, Value column) -> Value {
+      Value v = memref::LoadOp::create(b, loc, buffer, ValueRange{row, column});
+      return vector::BroadcastOp::create(b, loc, f32x16, v);
+    };
+    SmallVector<Value> accs(blocks.getRegionIterArgs());
+    for (int64_t j = 0; j < count; ++j) {
+      // The lane factors of a 32-block are the same in its 8 lanes.
+      Value dotF = arith::SIToFPOp::create(b, loc, f32x16, dots[j]);
+      Value scaled = arith::MulFOp::create(
+          b, loc, dotF, broadcast(x.laneScale, rows[j], quad0));
+      accs[j] = vector::FMAOp::create(b, loc, scale, scaled, accs[j]);
+      accs[j] = vector::FMAOp::create(
+          b, loc, zero, broadcast(x.laneCorrection, rows[j], quad0), accs[j]);
+      if (min)
+        accs[j] = vector::FMAOp::create(
+            b, loc, min, broadcast(x.blockSum, rows[j], block), accs[j]);
+    }
+    scf::YieldOp::create(b, loc, accs);
+    b.setInsertionPointAfter(blocks);
+    for (int64_t j = 0; j < count; ++j)
+      vector::MaskedStoreOp::create(b, loc, y, ValueRange{rows[j], m0}, lanes,
+                                    blocks.getResult(j));
+  }
+
+  OpBuilder &b;
+  Location loc;
+  const MatmulKernelSpec &spec;
+  const QuantizedActivations &x;
+  Value w, y;
+  IntegerKernelBuilder kb;
+  int64_t K;
+};
+
+} // namespace
+
+bool quant::cpu::integer::canUsePackedPanels(const MatmulKernelSpec &spec) {
+  // Plain y[N, M] = x[N, K] * W[M, K]^T: batched operands keep the per-row
+  // path.
+  return spec.activations.getRank() == 2 && spec.weights.getRank() == 3 &&
+         spec.reductionSize % kChunk == 0;
+}
+
+void quant::cpu::integer::emitPackedPanels(OpBuilder &b, Location loc,
+                                            const MatmulKernelSpec &spec,
+                                            Value w, Value y,
+                                            const QuantizedActivations &x,
+                                            Value begin, Value end) {
+  PanelBuilder pb(b, loc, spec, x, w, y);
+  Value panelRows = pb.index(kPanelRows);
+  // Panels start at multiples of 16 whatever the range, so every weight row
+  // lands in the same lane of the same panel for any thread count, and its
+  // result does not depend on how the rows were split.
+  Value firstPanel = arith::MulIOp::create(
+      b, loc, arith::DivUIOp::create(b, loc, begin, panelRows), panelRows);
+  Panel panel = pb.allocate();
+  auto loop = scf::ForOp::create(b, loc, firstPanel, end, panelRows);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value m0 = loop.getInductionVar();
+    Value first = arith::SubIOp::create(
+        b, loc, arith::MaxUIOp::create(b, loc, begin, m0), m0);
+    Value last = arith::SubIOp::create(
+        b, loc,
+        arith::MinUIOp::create(b, loc, end,
+                               arith::AddIOp::create(b, loc, m0, panelRows)),
+        m0);
+    pb.pack(panel, m0, first, last);
+    // Lanes [first, last) of the panel are this range's rows.
+    auto i32x16 = VectorType::get({kPanelRows}, b.getI32Type());
+    SmallVector<int32_t> laneNumbers(kPanelRows);
+    for (int64_t l = 0; l < kPanelRows; ++l)
+      laneNumbers[l] = int32_t(l);
+    Value iota = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i32x16, ArrayRef<int32_t>(laneNumbers)));
+    auto splat = [&](Value v) -> Value {
+      Value i32 = arith::IndexCastOp::create(b, loc, b.getI32Type(), v);
+      return vector::BroadcastOp::create(b, loc, i32x16, i32);
+    };
+    Value lanes = arith::AndIOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, iota,
+                              splat(first)),
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, iota,
+                              splat(last)));
+    emitTiledLoop(b, loc, pb.index(0), x.rows, kRowTile,
+                  [&](OpBuilder &tb, Value n0, int64_t count) {
+                    OpBuilder::InsertionGuard inner(b);
+                    b.setInsertionPoint(tb.getInsertionBlock(),
+                                        tb.getInsertionPoint());
+                    pb.tile(panel, m0, lanes, n0, count);
+                  });
+  }
+  pb.deallocate(panel);
+}
