@@ -195,21 +195,18 @@ public:
 };
 
 
-/// The integer kernels' quantized activations, written by the prepass of
-/// buildIntegerMatmulKernel for `rows` flattened activation rows of K
-/// columns.
+/// The integer kernel's quantized activations as the packed-panel path reads
+/// them, written by the prepass of buildIntegerMatmulKernel for `rows`
+/// flattened activation rows of K columns.
 struct QuantizedActivations {
   Value rows; ///< index
   /// memref<? x K/4 x i32>: the int8 codes, 4 consecutive columns per element.
   Value codes;
-  /// memref<? x K/4 x f32>: per 4-column lane, d of the lane's 32-block and
-  /// d * sum(q) / 8 of that block (the zero-point correction of each of its
-  /// 8 lanes).
-  Value laneScale, laneCorrection;
-  /// Formats with a minimum: the sum of each lane's 4 activations
-  /// (memref<? x K/4 x f32>) and of each 32-block's (memref<? x K/32 x f32>);
-  /// null otherwise.
-  Value laneSum, blockSum;
+  /// memref<? x K/32 x f32>: per 32-block, d and d * sum(q).
+  Value blockScale, blockCorrection;
+  /// memref<? x K/32 x f32>: per 32-block, the sum of the activations
+  /// (formats with a minimum; null otherwise).
+  Value blockSum;
 };
 
 /// True when emitPackedPanels handles `spec`.

@@ -110,30 +110,43 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
                           : c1;
   Value activationRows = arith::MulIOp::create(b, loc, batches, rowsN);
 
-  // Quantized activations and per-lane factors for every activation row,
-  // laid out so that lane l of a 64-chunk starting at column c finds its
-  // values at column (c / 4 + l): laneScale = d of the lane's 32-block,
-  // laneCorrection = d * sum(q) / 8 (the 8 lanes of a block share the
-  // zero-point correction), laneSum = the sum of the lane's 4 activations
-  // (for formats with a minimum).
-  auto xqType = MemRefType::get({ShapedType::kDynamic, K / 4}, i32);
-  auto laneType = MemRefType::get({ShapedType::kDynamic, K / kPerLane}, f32);
-  Value xq = memref::AllocOp::create(b, loc, xqType, ValueRange{activationRows},
-                                     b.getI64IntegerAttr(64));
-  Value laneScale = memref::AllocOp::create(
-      b, loc, laneType, ValueRange{activationRows}, b.getI64IntegerAttr(64));
-  Value laneCorrection = memref::AllocOp::create(
-      b, loc, laneType, ValueRange{activationRows}, b.getI64IntegerAttr(64));
-  Value laneSum, blockSum;
+  // Quantized activations (4 int8 codes per i32) and, for the per-row path,
+  // per-lane factors laid out so that lane l of a 64-chunk starting at
+  // column c finds its values at column (c / 4 + l): laneScale = d of the
+  // lane's 32-block, laneCorrection = d * sum(q) / 8 (the 8 lanes of a block
+  // share the zero-point correction), laneSum = the sum of the lane's 4
+  // activations (for formats with a minimum). The packed-panel path wants one
+  // value per 32-block instead (blockScale = d, blockCorrection = d * sum(q),
+  // blockSum); each array is allocated with rows only for the path that
+  // runs, which keeps the scratch memory of a large matmul small.
   bool packedPanels = canUsePackedPanels(spec);
-  if (hasMin) {
-    laneSum = memref::AllocOp::create(b, loc, laneType,
-                                      ValueRange{activationRows},
-                                      b.getI64IntegerAttr(64));
-    if (packedPanels)
-      blockSum = memref::AllocOp::create(
-          b, loc, MemRefType::get({ShapedType::kDynamic, K / kActBlock}, f32),
-          ValueRange{activationRows}, b.getI64IntegerAttr(64));
+  Value usePanels =
+      packedPanels
+          ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                  activationRows,
+                                  k.index(kPackedPanelMinRows))
+                .getResult()
+          : arith::ConstantOp::create(b, loc, b.getBoolAttr(false))
+                .getResult();
+  Value laneRows = arith::SelectOp::create(b, loc, usePanels, c0,
+                                           activationRows);
+  Value panelRows = arith::SelectOp::create(b, loc, usePanels,
+                                            activationRows, c0);
+  auto alloc = [&](int64_t columns, Type type, Value rows) -> Value {
+    return memref::AllocOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic, columns}, type),
+        ValueRange{rows}, b.getI64IntegerAttr(64));
+  };
+  Value xq = alloc(K / 4, i32, activationRows);
+  Value laneScale = alloc(K / kPerLane, f32, laneRows);
+  Value laneCorrection = alloc(K / kPerLane, f32, laneRows);
+  Value laneSum = hasMin ? alloc(K / kPerLane, f32, laneRows) : Value();
+  QuantizedActivations quantized{activationRows, xq};
+  if (packedPanels) {
+    quantized.blockScale = alloc(K / kActBlock, f32, panelRows);
+    quantized.blockCorrection = alloc(K / kActBlock, f32, panelRows);
+    if (hasMin)
+      quantized.blockSum = alloc(K / kActBlock, f32, panelRows);
   }
 
   auto rowOf = [&](OpBuilder &ob, Value batch, Value n) -> Value {
@@ -191,35 +204,54 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
     vector::StoreOp::create(ob, loc, quads, xq, ValueRange{r, quadCol});
     Value sumQ = vector::ReductionOp::create(ob, loc,
                                              vector::CombiningKind::ADD, q32);
-    Value correction = arith::MulFOp::create(
-        ob, loc,
-        arith::MulFOp::create(
-            ob, loc, d, arith::SIToFPOp::create(ob, loc, ob.getF32Type(), sumQ)),
-        arith::ConstantOp::create(ob, loc, ob.getF32FloatAttr(1.0f / 8.0f)));
-    auto f32x8 = VectorType::get({kActBlock / kPerLane}, f32);
-    Value laneCol = arith::MulIOp::create(
-        ob, loc, t, arith::ConstantIndexOp::create(ob, loc, kActBlock / kPerLane));
-    vector::StoreOp::create(ob, loc,
-                            vector::BroadcastOp::create(ob, loc, f32x8, d),
-                            laneScale, ValueRange{r, laneCol});
-    vector::StoreOp::create(
-        ob, loc, vector::BroadcastOp::create(ob, loc, f32x8, correction),
-        laneCorrection, ValueRange{r, laneCol});
-    if (hasMin) {
-      Value grouped = vector::ShapeCastOp::create(
-          ob, loc, VectorType::get({kActBlock / kPerLane, kPerLane}, f32), a);
-      Value init = arith::ConstantOp::create(
-          ob, loc, DenseElementsAttr::get(f32x8, ob.getF32FloatAttr(0.0f)));
-      Value sums = vector::MultiDimReductionOp::create(
-          ob, loc, grouped, init, ArrayRef<bool>{false, true},
-          vector::CombiningKind::ADD);
-      vector::StoreOp::create(ob, loc, sums, laneSum, ValueRange{r, laneCol});
-      if (blockSum)
-        memref::StoreOp::create(
-            ob, loc,
-            vector::ReductionOp::create(ob, loc, vector::CombiningKind::ADD,
-                                        sums),
-            blockSum, ValueRange{r, t});
+    Value blockCorrection = arith::MulFOp::create(
+        ob, loc, d, arith::SIToFPOp::create(ob, loc, ob.getF32Type(), sumQ));
+    Value blockSum;
+    if (hasMin)
+      blockSum = vector::ReductionOp::create(ob, loc,
+                                             vector::CombiningKind::ADD, a);
+    auto storeLaneFactors = [&](OpBuilder &lb) {
+      Value correction = arith::MulFOp::create(
+          lb, loc, blockCorrection,
+          arith::ConstantOp::create(lb, loc, lb.getF32FloatAttr(1.0f / 8.0f)));
+      auto f32x8 = VectorType::get({kActBlock / kPerLane}, f32);
+      Value laneCol = arith::MulIOp::create(
+          lb, loc, t,
+          arith::ConstantIndexOp::create(lb, loc, kActBlock / kPerLane));
+      vector::StoreOp::create(lb, loc,
+                              vector::BroadcastOp::create(lb, loc, f32x8, d),
+                              laneScale, ValueRange{r, laneCol});
+      vector::StoreOp::create(
+          lb, loc, vector::BroadcastOp::create(lb, loc, f32x8, correction),
+          laneCorrection, ValueRange{r, laneCol});
+      if (hasMin) {
+        Value grouped = vector::ShapeCastOp::create(
+            lb, loc, VectorType::get({kActBlock / kPerLane, kPerLane}, f32),
+            a);
+        Value init = arith::ConstantOp::create(
+            lb, loc, DenseElementsAttr::get(f32x8, lb.getF32FloatAttr(0.0f)));
+        Value sums = vector::MultiDimReductionOp::create(
+            lb, loc, grouped, init, ArrayRef<bool>{false, true},
+            vector::CombiningKind::ADD);
+        vector::StoreOp::create(lb, loc, sums, laneSum,
+                                ValueRange{r, laneCol});
+      }
+    };
+    if (!packedPanels) {
+      storeLaneFactors(ob);
+    } else {
+      auto which = scf::IfOp::create(ob, loc, usePanels,
+                                     /*withElseRegion=*/true);
+      OpBuilder pb = which.getThenBodyBuilder();
+      memref::StoreOp::create(pb, loc, d, quantized.blockScale,
+                              ValueRange{r, t});
+      memref::StoreOp::create(pb, loc, blockCorrection,
+                              quantized.blockCorrection, ValueRange{r, t});
+      if (hasMin)
+        memref::StoreOp::create(pb, loc, blockSum, quantized.blockSum,
+                                ValueRange{r, t});
+      OpBuilder lb = which.getElseBodyBuilder();
+      storeLaneFactors(lb);
     }
   }
 
@@ -343,16 +375,11 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   // it); otherwise the per-row path below takes them.
   Value rowsBegin = operands.begin;
   if (packedPanels) {
-    QuantizedActivations quantized{activationRows, xq,      laneScale,
-                                   laneCorrection, laneSum, blockSum};
-    Value enough = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                                         activationRows,
-                                         k.index(kPackedPanelMinRows));
-    auto ifPacked = scf::IfOp::create(b, loc, enough);
+    auto ifPacked = scf::IfOp::create(b, loc, usePanels);
     OpBuilder tb = ifPacked.getThenBodyBuilder();
     emitPackedPanels(tb, loc, spec, w, y, quantized, operands.begin,
                      operands.end);
-    rowsBegin = arith::SelectOp::create(b, loc, enough, operands.end,
+    rowsBegin = arith::SelectOp::create(b, loc, usePanels, operands.end,
                                         operands.begin);
   }
 
@@ -367,10 +394,9 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
                 [&](OpBuilder &rb, Value i, int64_t count) {
                   emitRows(rb, i, count);
                 });
-  memref::DeallocOp::create(b, loc, xq);
-  memref::DeallocOp::create(b, loc, laneScale);
-  memref::DeallocOp::create(b, loc, laneCorrection);
-  for (Value buffer : {laneSum, blockSum})
+  for (Value buffer : {xq, laneScale, laneCorrection, laneSum,
+                       quantized.blockScale, quantized.blockCorrection,
+                       quantized.blockSum})
     if (buffer)
       memref::DeallocOp::create(b, loc, buffer);
   func::ReturnOp::create(b, loc);

@@ -15,8 +15,8 @@
 // so each lane of acc[j] is one output element y[j][m0 + lane]: no
 // horizontal sums, and the float work (a conversion and 2-3 FMAs) is spread
 // over 8 integer dot products instead of one. S is the weight scale s,
-// Z = -8 s z (the zero point against the activation factor d*sum(q)/8 the
-// prepass stores per lane), M the minimum against the activations' sum.
+// Z = -s z (the zero point, against c = d * sum(q) of the activation
+// block), M the minimum (against e, the activation block's sum).
 //
 // Decoding a panel costs about as much as running ~16 activation rows
 // against it, so the path is taken when there are at least kMinRows
@@ -116,9 +116,8 @@ public:
         Value block = arith::AddIOp::create(b, loc, block0, index(h));
         Value scale = vector::ExtractOp::create(b, loc, chunk.scale, lane);
         Value zero = vector::ExtractOp::create(b, loc, chunk.zero, lane);
-        Value zeroTerm = arith::MulFOp::create(
-            b, loc, arith::MulFOp::create(b, loc, scale, zero),
-            arith::ConstantOp::create(b, loc, b.getF32FloatAttr(-8.0f)));
+        Value zeroTerm = arith::NegFOp::create(
+            b, loc, arith::MulFOp::create(b, loc, scale, zero));
         memref::StoreOp::create(b, loc, scale, panel.scale,
                                 ValueRange{block, r});
         memref::StoreOp::create(b, loc, zeroTerm, panel.zero,
@@ -181,13 +180,12 @@ public:
     };
     SmallVector<Value> accs(blocks.getRegionIterArgs());
     for (int64_t j = 0; j < count; ++j) {
-      // The lane factors of a 32-block are the same in its 8 lanes.
       Value dotF = arith::SIToFPOp::create(b, loc, f32x16, dots[j]);
       Value scaled = arith::MulFOp::create(
-          b, loc, dotF, broadcast(x.laneScale, rows[j], quad0));
+          b, loc, dotF, broadcast(x.blockScale, rows[j], block));
       accs[j] = vector::FMAOp::create(b, loc, scale, scaled, accs[j]);
       accs[j] = vector::FMAOp::create(
-          b, loc, zero, broadcast(x.laneCorrection, rows[j], quad0), accs[j]);
+          b, loc, zero, broadcast(x.blockCorrection, rows[j], block), accs[j]);
       if (min)
         accs[j] = vector::FMAOp::create(
             b, loc, min, broadcast(x.blockSum, rows[j], block), accs[j]);

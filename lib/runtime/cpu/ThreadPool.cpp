@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ThreadPool.h"
+#include "ScratchMemory.h"
 
 #include <algorithm>
 #include <atomic>
@@ -121,7 +122,10 @@ private:
 /// The pool, created on first use and never destroyed, so a loop run from a
 /// static destructor after the exit handler still finds it (and runs inline).
 ThreadPool &pool() {
-  static ThreadPool *instance = new ThreadPool();
+  static ThreadPool *instance = [] {
+    keepScratchMemoryMapped();
+    return new ThreadPool();
+  }();
   return *instance;
 }
 
