@@ -120,8 +120,11 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   // blockSum); each array is allocated with rows only for the path that
   // runs, which keeps the scratch memory of a large matmul small.
   bool packedPanels = canUsePackedPanels(spec);
+  // Weights packed at compile time only have the packed-panel path.
   Value usePanels =
-      packedPanels
+      spec.packedWeights
+          ? arith::ConstantOp::create(b, loc, b.getBoolAttr(true)).getResult()
+      : packedPanels
           ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
                                   activationRows,
                                   k.index(kPackedPanelMinRows))
@@ -383,17 +386,20 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
                                         operands.begin);
   }
 
-  // Blocks of activation rows that stay in L2 while the weight rows stream.
-  Value blockRows = k.index(kActivationBlockRows);
-  auto blocks = scf::ForOp::create(b, loc, c0, rowsN, blockRows);
-  OpBuilder bb = OpBuilder::atBlockBegin(blocks.getBody());
-  nBegin = blocks.getInductionVar();
-  nEnd = arith::MinUIOp::create(
-      bb, loc, arith::AddIOp::create(bb, loc, nBegin, blockRows), rowsN);
-  emitTiledLoop(bb, loc, rowsBegin, operands.end, rowGroup,
-                [&](OpBuilder &rb, Value i, int64_t count) {
-                  emitRows(rb, i, count);
-                });
+  // Blocks of activation rows that stay in L2 while the weight rows stream
+  // (row-major weights only).
+  if (!spec.packedWeights) {
+    Value blockRows = k.index(kActivationBlockRows);
+    auto blocks = scf::ForOp::create(b, loc, c0, rowsN, blockRows);
+    OpBuilder bb = OpBuilder::atBlockBegin(blocks.getBody());
+    nBegin = blocks.getInductionVar();
+    nEnd = arith::MinUIOp::create(
+        bb, loc, arith::AddIOp::create(bb, loc, nBegin, blockRows), rowsN);
+    emitTiledLoop(bb, loc, rowsBegin, operands.end, rowGroup,
+                  [&](OpBuilder &rb, Value i, int64_t count) {
+                    emitRows(rb, i, count);
+                  });
+  }
   for (Value buffer : {xq, laneScale, laneCorrection, laneSum,
                        quantized.blockScale, quantized.blockCorrection,
                        quantized.blockSum})

@@ -53,6 +53,7 @@ DictionaryAttr quant::cpu::encodeKernelSpec(MLIRContext *context,
       b.getNamedAttr("result", TypeAttr::get(spec.result)),
       b.getNamedAttr("row_tile", b.getI64IntegerAttr(spec.rowTile)),
       b.getNamedAttr("vnni", b.getBoolAttr(spec.vnni)),
+      b.getNamedAttr("packed_weights", b.getBoolAttr(spec.packedWeights)),
       b.getNamedAttr("strategy", b.getStringAttr(integer ? "int8" : "float")),
   });
 }
@@ -67,8 +68,10 @@ LogicalResult quant::cpu::decodeKernelSpec(DictionaryAttr attr,
   auto y = attr.getAs<TypeAttr>("result");
   auto tile = attr.getAs<IntegerAttr>("row_tile");
   auto vnni = attr.getAs<BoolAttr>("vnni");
+  auto packed = attr.getAs<BoolAttr>("packed_weights");
   auto strategy = attr.getAs<StringAttr>("strategy");
-  if (!format || !reduction || !x || !w || !y || !tile || !vnni || !strategy ||
+  if (!format || !reduction || !x || !w || !y || !tile || !vnni || !packed ||
+      !strategy ||
       !isa<MemRefType>(x.getValue()) || !isa<MemRefType>(w.getValue()) ||
       !isa<MemRefType>(y.getValue()))
     return failure();
@@ -79,6 +82,7 @@ LogicalResult quant::cpu::decodeKernelSpec(DictionaryAttr attr,
   spec.result = cast<MemRefType>(y.getValue());
   spec.rowTile = tile.getInt();
   spec.vnni = vnni.getValue();
+  spec.packedWeights = packed.getValue();
   integer = strategy.getValue() == "int8";
   return success();
 }

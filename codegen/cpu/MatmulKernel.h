@@ -23,11 +23,20 @@ struct MatmulKernelSpec {
   int64_t rowTile = 4;
   /// Use AVX-512 VNNI (vpdpbusd) for the integer kernel's dot products.
   bool vnni = false;
+  /// The weights are stored as packed panels (quant/formats/PanelLayout.h),
+  /// read directly by the integer kernel's panel micro-kernel.
+  bool packedWeights = false;
 };
+
 
 /// True when the integer kernel (buildIntegerMatmulKernel) handles `spec`:
 /// plain integer codes and a reduction size that 64-code chunks tile.
 bool canUseIntegerKernel(const MatmulKernelSpec &spec);
+
+/// True when the weights of `spec` can be read as packed panels: a format
+/// with a panel layout (fmt::hasPanelLayout), plain 2-D operands, whole
+/// panels of rows.
+bool canUsePackedWeights(const MatmulKernelSpec &spec);
 
 /// Generates the body of the kernel declaration `kernel` (`func.func private
 /// @name(%operands: !llvm.ptr, %begin: i64, %end: i64)`), computing rows

@@ -70,8 +70,17 @@ struct OutlineMatmulKernelsPass
       spec.result = toMemRef(yType);
       spec.rowTile = rowTile;
       spec.vnni = vnni;
-      bool integer = strategy == "int8" ||
+      spec.packedWeights = op->hasAttr(qt::kPackedWeightsAttrName);
+      // Packed panels are read by the integer kernel only.
+      bool integer = strategy == "int8" || spec.packedWeights ||
                      (strategy == "auto" && vnni && canUseIntegerKernel(spec));
+      if (spec.packedWeights &&
+          (strategy == "float" || !canUsePackedWeights(spec))) {
+        op.emitOpError("has packed-panel weights, which need the int8 "
+                       "strategy, a format with a panel layout and whole "
+                       "panels of 16 rows");
+        return signalPassFailure();
+      }
       if (integer && !canUseIntegerKernel(spec)) {
         op.emitOpError("cannot use the int8 strategy with ")
             << weightType.getFormat()

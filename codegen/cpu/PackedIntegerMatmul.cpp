@@ -25,6 +25,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/IntegerKernelBuilder.h"
+#include "quant/formats/PanelLayout.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -38,6 +39,8 @@ namespace {
 
 /// Weight rows per panel: the i32 lanes of one dot product.
 constexpr int64_t kPanelRows = kLanes;
+static_assert(kPanelRows == int64_t(fmt::kPanelRows),
+              "the kernel reads the format library's panels");
 /// Activation rows per micro-kernel tile: kRowTile integer and kRowTile
 /// float accumulators, plus the panel quad and block parameters, fit the 32
 /// vector registers.
@@ -45,11 +48,22 @@ constexpr int64_t kRowTile = 8;
 /// Quads (4 columns) per 32-column sub-block.
 constexpr int64_t kQuadsPerBlock = kActBlock / 4;
 
-/// The buffers of one decoded panel.
+/// The buffers of one panel decoded at run time.
 struct Panel {
   Value codes; ///< memref<K/4 x 16 x i32>
   Value scale, zero, min; ///< memref<K/32 x 16 x f32> (min may be null)
 };
+
+/// The weight side of one 32-block of a panel: its 8 quads (vector<64xi8>,
+/// 16 rows x 4 columns each) and parameters (vector<16xf32>: S, Z = -s z and
+/// M, which may be null).
+struct PanelBlock {
+  SmallVector<Value, 8> quads;
+  Value scale, zero, min;
+};
+
+/// Reads block `block` (index) of the panel whose first row is `m0`.
+using PanelReader = llvm::function_ref<PanelBlock(Value block)>;
 
 class PanelBuilder {
 public:
@@ -130,9 +144,96 @@ public:
     }
   }
 
-  /// Activation rows [n0, n0 + count) against the panel of rows m0...;
-  /// `lanes` (vector<16xi1>) masks the stores to the packed rows.
-  void tile(const Panel &panel, Value m0, Value lanes, Value n0,
+  /// Block `block` of a panel decoded into `panel`.
+  PanelBlock readDecoded(const Panel &panel, Value block) {
+    auto f32x16 = VectorType::get({kLanes}, b.getF32Type());
+    auto i32x16 = VectorType::get({kLanes}, b.getI32Type());
+    auto i8x64 = VectorType::get({kChunk}, b.getI8Type());
+    PanelBlock result;
+    Value quad0 = arith::MulIOp::create(b, loc, block, index(kQuadsPerBlock));
+    for (int64_t q = 0; q < kQuadsPerBlock; ++q) {
+      Value quad = arith::AddIOp::create(b, loc, quad0, index(q));
+      result.quads.push_back(vector::BitCastOp::create(
+          b, loc, i8x64,
+          vector::LoadOp::create(b, loc, i32x16, panel.codes,
+                                 ValueRange{quad, index(0)})));
+    }
+    auto params = [&](Value buffer) -> Value {
+      return vector::LoadOp::create(b, loc, f32x16, buffer,
+                                    ValueRange{block, index(0)});
+    };
+    result.scale = params(panel.scale);
+    result.zero = params(panel.zero);
+    if (panel.min)
+      result.min = params(panel.min);
+    return result;
+  }
+
+  /// Block `block` of the panel at row m0 of weights stored as packed panels
+  /// (quant/formats/PanelLayout.h); `bytes` is the weights' storage as one
+  /// i8 dimension.
+  PanelBlock readPacked(Value bytes, Value m0, Value block) {
+    const fmt::FormatSpec &format = kb.format;
+    int64_t blockBytes = int64_t(format.blockBytes());
+    int64_t rowBytes = K / kActBlock * blockBytes;
+    int64_t scaleBytes = int64_t(format.scaleBytes());
+    int64_t minBytes = int64_t(format.offsetBytes());
+    Value start = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, m0, index(rowBytes)),
+        arith::MulIOp::create(b, loc, block,
+                              index(kPanelRows * blockBytes)));
+    auto at = [&](int64_t offset) -> Value {
+      return arith::AddIOp::create(b, loc, start, index(offset));
+    };
+    auto i8Vector = [&](int64_t n) { return VectorType::get({n}, b.getI8Type()); };
+    auto f32x16 = VectorType::get({kLanes}, b.getF32Type());
+    // 16 f16 parameters, widened.
+    auto params = [&](int64_t offset) -> Value {
+      Value raw = vector::LoadOp::create(b, loc, i8Vector(2 * kPanelRows),
+                                         bytes, ValueRange{at(offset)});
+      Value halves = vector::BitCastOp::create(
+          b, loc, VectorType::get({kPanelRows}, b.getF16Type()), raw);
+      return arith::ExtFOp::create(b, loc, f32x16, halves);
+    };
+    PanelBlock result;
+    result.scale = params(0);
+    // Z = -s z with the format's constant zero point (signed codes are
+    // stored shifted by 2^(bits-1)).
+    int64_t zero = format.codeKind == fmt::CodeKind::SInt
+                       ? int64_t(1) << (format.bits - 1)
+                       : format.bias;
+    result.zero = arith::MulFOp::create(
+        b, loc, result.scale,
+        arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(f32x16,
+                                   b.getF32FloatAttr(-float(zero)))));
+    if (format.offset == fmt::OffsetKind::Min)
+      result.min = params(kPanelRows * scaleBytes);
+    int64_t codes = kPanelRows * (scaleBytes + minBytes);
+    auto splat = [&](int8_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(i8Vector(kChunk), b.getI8IntegerAttr(v)));
+    };
+    for (int64_t v = 0; v < (format.bits == 8 ? 8 : 4); ++v) {
+      Value loaded = vector::LoadOp::create(b, loc, i8Vector(kChunk), bytes,
+                                            ValueRange{at(codes + v * kChunk)});
+      if (format.bits == 8) {
+        result.quads.push_back(loaded);
+        continue;
+      }
+      // Low nibbles: quad 2v; high nibbles: quad 2v + 1.
+      result.quads.push_back(arith::AndIOp::create(b, loc, loaded, splat(15)));
+      result.quads.push_back(arith::ShRUIOp::create(b, loc, loaded, splat(4)));
+    }
+    return result;
+  }
+
+  /// Activation rows [n0, n0 + count) against the panel of rows m0...
+  /// (read through `read`); `lanes` (vector<16xi1>) masks the stores to the
+  /// range's rows.
+  void tile(PanelReader read, Value m0, Value lanes, Value n0,
             int64_t count) {
     OpBuilder::InsertionGuard guard(b);
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
@@ -153,13 +254,11 @@ public:
     Value block = blocks.getInductionVar();
     Value quad0 = arith::MulIOp::create(b, loc, block, index(kQuadsPerBlock));
     IntegerKernelBuilder sk(b, loc, spec);
+    PanelBlock weightBlock = read(block);
     SmallVector<Value> dots(count, zeroI);
     for (int64_t q = 0; q < kQuadsPerBlock; ++q) {
       Value quad = arith::AddIOp::create(b, loc, quad0, index(q));
-      Value weights = vector::BitCastOp::create(
-          b, loc, i8x64,
-          vector::LoadOp::create(b, loc, i32x16, panel.codes,
-                                 ValueRange{quad, index(0)}));
+      Value weights = weightBlock.quads[q];
       for (int64_t j = 0; j < count; ++j) {
         Value four = memref::LoadOp::create(b, loc, x.codes,
                                             ValueRange{rows[j], quad});
@@ -168,12 +267,8 @@ public:
         dots[j] = sk.accumulateDot(dots[j], weights, activations);
       }
     }
-    auto params = [&](Value buffer) -> Value {
-      return vector::LoadOp::create(b, loc, f32x16, buffer,
-                                    ValueRange{block, index(0)});
-    };
-    Value scale = params(panel.scale), zero = params(panel.zero);
-    Value min = panel.min ? params(panel.min) : Value();
+    Value scale = weightBlock.scale, zero = weightBlock.zero;
+    Value min = weightBlock.min;
     auto broadcast = [&](Value buffer, Value row, Value column) -> Value {
       Value v = memref::LoadOp::create(b, loc, buffer, ValueRange{row, column});
       return vector::BroadcastOp::create(b, loc, f32x16, v);
@@ -215,6 +310,16 @@ bool quant::cpu::integer::canUsePackedPanels(const MatmulKernelSpec &spec) {
          spec.reductionSize % kChunk == 0;
 }
 
+bool quant::cpu::canUsePackedWeights(const MatmulKernelSpec &spec) {
+  qt::QuantFormatAttrInterface attr = spec.format;
+  fmt::FormatSpec format =
+      attr.getFormatSpec().resolvedFor(spec.reductionSize);
+  return integer::canUsePackedPanels(spec) &&
+         spec.weights.hasStaticShape() &&
+         fmt::canPackPanels(format, size_t(spec.weights.getShape()[0]),
+                            size_t(spec.reductionSize));
+}
+
 void quant::cpu::integer::emitPackedPanels(OpBuilder &b, Location loc,
                                             const MatmulKernelSpec &spec,
                                             Value w, Value y,
@@ -227,7 +332,16 @@ void quant::cpu::integer::emitPackedPanels(OpBuilder &b, Location loc,
   // result does not depend on how the rows were split.
   Value firstPanel = arith::MulIOp::create(
       b, loc, arith::DivUIOp::create(b, loc, begin, panelRows), panelRows);
-  Panel panel = pb.allocate();
+  // Weights packed at compile time are read in place; otherwise each panel
+  // is decoded into scratch buffers first.
+  bool prepacked = spec.packedWeights;
+  Panel panel;
+  Value bytes;
+  if (prepacked)
+    bytes = memref::CollapseShapeOp::create(
+        b, loc, w, ArrayRef<ReassociationIndices>{{0, 1, 2}});
+  else
+    panel = pb.allocate();
   auto loop = scf::ForOp::create(b, loc, firstPanel, end, panelRows);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -240,7 +354,8 @@ void quant::cpu::integer::emitPackedPanels(OpBuilder &b, Location loc,
         arith::MinUIOp::create(b, loc, end,
                                arith::AddIOp::create(b, loc, m0, panelRows)),
         m0);
-    pb.pack(panel, m0, first, last);
+    if (!prepacked)
+      pb.pack(panel, m0, first, last);
     // Lanes [first, last) of the panel are this range's rows.
     auto i32x16 = VectorType::get({kPanelRows}, b.getI32Type());
     SmallVector<int32_t> laneNumbers(kPanelRows);
@@ -258,13 +373,23 @@ void quant::cpu::integer::emitPackedPanels(OpBuilder &b, Location loc,
                               splat(first)),
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, iota,
                               splat(last)));
+    auto readPacked = [&](Value block) {
+      return pb.readPacked(bytes, m0, block);
+    };
+    auto readDecoded = [&](Value block) {
+      return pb.readDecoded(panel, block);
+    };
     emitTiledLoop(b, loc, pb.index(0), x.rows, kRowTile,
                   [&](OpBuilder &tb, Value n0, int64_t count) {
                     OpBuilder::InsertionGuard inner(b);
                     b.setInsertionPoint(tb.getInsertionBlock(),
                                         tb.getInsertionPoint());
-                    pb.tile(panel, m0, lanes, n0, count);
+                    if (prepacked)
+                      pb.tile(readPacked, m0, lanes, n0, count);
+                    else
+                      pb.tile(readDecoded, m0, lanes, n0, count);
                   });
   }
-  pb.deallocate(panel);
+  if (!prepacked)
+    pb.deallocate(panel);
 }

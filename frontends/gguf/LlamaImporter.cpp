@@ -62,6 +62,11 @@ Value weightValue(OpBuilder &b, Location loc, const gguf::TensorInfo &tensor,
 
 constexpr size_t kWeightsPerLayer = 9;
 
+/// True for the token embedding table (an output weight tied to it too).
+bool isEmbeddingTable(const std::string &name) {
+  return name == "token_embd.weight";
+}
+
 /// Arguments of a layer function before its weights: hidden, position,
 /// keys, values, layer, RoPE cos table, RoPE sin table.
 constexpr unsigned kLayerLeadingArguments = 7;
@@ -221,8 +226,11 @@ void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
                        body->getArgument(kLlamaLeadingArguments + index));
   };
   size_t last = config.layers * kWeightsPerLayer;
+  // Tied output weights are also the embedding table, which the runtime
+  // reads row by row in the stored layout.
   Value logits = layers.linear(layers.rmsNorm(hidden, weight(last)),
-                               weight(last + 1));
+                               weight(last + 1),
+                               /*packable=*/!isEmbeddingTable(names[last + 1]));
   func::ReturnOp::create(b, loc, logits);
 }
 
@@ -240,5 +248,14 @@ LlamaProgram frontends::importLlama(MLIRContext *context,
   for (const LlamaStep &step : options.steps)
     buildStep(b, loc, file, config, program.weightNames,
               options.contextLength, step, options.layers);
+  if (options.layers.packWeights)
+    for (const std::string &name : program.weightNames) {
+      const gguf::TensorInfo *tensor = file.findTensor(name);
+      const fmt::FormatSpec *format = gguf::blockFormatOf(tensor->type);
+      SmallVector<int64_t> shape(tensor->dims.rbegin(), tensor->dims.rend());
+      if (format && !isEmbeddingTable(name) &&
+          hasPackedPanels(*format, shape))
+        program.packedWeights.push_back(name);
+    }
   return program;
 }

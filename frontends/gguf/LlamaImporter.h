@@ -52,6 +52,9 @@ struct LlamaImportOptions {
 struct LlamaProgram {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::vector<std::string> weightNames;
+  /// With LlamaLayerOptions::packWeights: the tensors the program reads as
+  /// packed panels (fmt::packPanels), which the caller must store so.
+  std::vector<std::string> packedWeights;
 };
 
 /// Number of arguments before the weights: x, position, keys, values.

@@ -1,5 +1,6 @@
 //===- LlamaLayers.cpp - tensor-level building blocks of a llama model ----===//
 
+#include "quant/formats/PanelLayout.h"
 #include "frontends/gguf/LlamaLayers.h"
 
 #include "dialects/qt/QtOps.h"
@@ -125,14 +126,27 @@ Value LlamaLayers::rmsNorm(Value x, Value weight) {
       });
 }
 
-Value LlamaLayers::linear(Value x, Value weight) {
+bool frontends::hasPackedPanels(const fmt::FormatSpec &format,
+                                ArrayRef<int64_t> shape) {
+  if (shape.size() != 2 || shape[0] <= 0 || shape[1] <= 0)
+    return false;
+  return fmt::canPackPanels(format.resolvedFor(size_t(shape[1])),
+                            size_t(shape[0]), size_t(shape[1]));
+}
+
+Value LlamaLayers::linear(Value x, Value weight, bool packable) {
   MLIRContext *context = b.getContext();
   int64_t rows;
   if (auto quantized = dyn_cast<qt::QuantTensorType>(weight.getType())) {
     rows = quantized.getShape()[0];
     auto type = RankedTensorType::get({batch, rows}, b.getF32Type());
-    return qt::MatmulOp::create(b, loc, type, x, weight,
-                                /*transpose_b=*/b.getUnitAttr());
+    auto matmul = qt::MatmulOp::create(b, loc, type, x, weight,
+                                       /*transpose_b=*/b.getUnitAttr());
+    if (options.packWeights && packable &&
+        hasPackedPanels(quantized.getFormat().getFormatSpec(),
+                        quantized.getShape()))
+      matmul->setAttr(qt::kPackedWeightsAttrName, b.getUnitAttr());
+    return matmul;
   }
   // Plain f32/f16/bf16 weights: y[b, m] = Σ_k x[b, k] · W[m, k].
   rows = cast<RankedTensorType>(weight.getType()).getDimSize(0);

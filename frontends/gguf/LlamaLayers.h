@@ -11,6 +11,7 @@
 #ifndef QUANT_FRONTENDS_GGUF_LLAMALAYERS_H
 #define QUANT_FRONTENDS_GGUF_LLAMALAYERS_H
 
+#include "quant/formats/Format.h"
 #include "quant/models/Llama.h"
 
 #include "mlir/IR/Builders.h"
@@ -30,7 +31,16 @@ struct LlamaLayerOptions {
   /// to invocations; otherwise the head dimension is innermost (contiguous
   /// rows of values for CPU vector loops).
   bool reductionInnermost = false;
+  /// Linear layers whose weights have a packed-panel layout
+  /// (fmt::canPackPanels) are marked qt.packed_weights: the caller stores
+  /// those weights packed (LlamaProgram::packedWeights).
+  bool packWeights = false;
 };
+
+/// True when a [rows, cols] weight of `format` is stored as packed panels
+/// under LlamaLayerOptions::packWeights (fmt::canPackPanels).
+bool hasPackedPanels(const fmt::FormatSpec &format,
+                     llvm::ArrayRef<int64_t> shape);
 
 class LlamaLayers {
 public:
@@ -45,7 +55,9 @@ public:
   mlir::Value rmsNorm(mlir::Value x, mlir::Value weight);
   /// `x · Wᵀ` for x [B, K] and W [M, K]: a quantized tensor (fused qt.matmul)
   /// or a plain f32/f16/bf16 matrix (a contraction widening W on the fly).
-  mlir::Value linear(mlir::Value x, mlir::Value weight);
+  /// x · Wᵀ; `packable` false keeps the weight's stored layout whatever
+  /// the options say (a weight the runtime also reads itself).
+  mlir::Value linear(mlir::Value x, mlir::Value weight, bool packable = true);
   /// cos θ and sin θ ([B, ropeDim/2] each, of ropeType()) of the RoPE angles
   /// θ = (position + b) · base^(−2i/ropeDim): computed once per step and
   /// shared by every layer's queries and keys.

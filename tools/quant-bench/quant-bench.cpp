@@ -30,6 +30,7 @@
 #include "dialects/qt/QtOps.h"
 #include "quant/formats/Codec.h"
 #include "quant/formats/Format.h"
+#include "quant/formats/PanelLayout.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -83,7 +84,7 @@ void usage() {
       "usage: quant-bench matmul --format F[,F...] --m M --n N[,N...] --k K\n"
       "                          [--threads T] [--baseline openblas] "
       "[--runs R] [--cpu NAME]\n"
-      "                          [--strategy auto|float|int8] "
+      "                          [--strategy auto|float|int8|packed] "
       "[--target cpu|vulkan]\n"
       "                          [--vulkan-bytes native|emulated]\n"
       "       quant-bench error --format F [--m ROWS] [--k COLS]\n\n"
@@ -96,6 +97,9 @@ void usage() {
       "  use it when the device has timestamps (else the wall time). --threads\n"
       "  has no effect on it (only on --baseline openblas); --strategy int8 is\n"
       "  not available; --vulkan-bytes picks 8-bit storage or its emulation.\n"
+      "--strategy packed: the int8 kernel on weights stored as packed panels\n"
+      "  (as quant-compile embeds a model's weights; q4_0, q4_1, q8_0, M a\n"
+      "  multiple of 16).\n"
       "F is a named format or a format attribute as written in IR, e.g.\n"
       "  '#qt.int<bits = 3, block = 64, scale = f16, zero_point>'\n"
       "Named formats: ");
@@ -164,8 +168,11 @@ Options parseOptions(int argc, char **argv) {
     } else if (flag == "--runs") {
       options.runs = int(parseInt(flag, value));
     } else if (flag == "--strategy") {
-      if (value != "auto" && value != "float" && value != "int8")
-        die("unknown strategy '" + value.str() + "' (auto, float, int8)", 2);
+      if (value != "auto" && value != "float" && value != "int8" &&
+          value != "packed")
+        die("unknown strategy '" + value.str() +
+                "' (auto, float, int8, packed)",
+            2);
       options.strategy = value.str();
     } else if (flag == "--target") {
       if (value == "cpu")
@@ -197,7 +204,8 @@ Options parseOptions(int argc, char **argv) {
     die("nothing to run: give --format and/or --baseline openblas", 2);
   if (options.command == "error" && options.formats.empty())
     die("error needs --format", 2);
-  if (options.target == bench::Target::Vulkan && options.strategy == "int8")
+  if (options.target == bench::Target::Vulkan && options.strategy != "auto" &&
+      options.strategy != "float")
     die("--strategy int8 is not available with --target=vulkan (its kernels "
         "dequantize to float)",
         2);
@@ -351,9 +359,11 @@ OwningOpRef<ModuleOp> buildProgram(MLIRContext &context,
   b.setInsertionPointToStart(body);
   Value weights =
       qt::FromStorageOp::create(b, loc, qtype, body->getArgument(1));
-  Value y = qt::MatmulOp::create(b, loc, yType, body->getArgument(0), weights,
-                                 /*transpose_b=*/true);
-  func::ReturnOp::create(b, loc, y);
+  auto y = qt::MatmulOp::create(b, loc, yType, body->getArgument(0), weights,
+                                /*transpose_b=*/true);
+  if (options.strategy == "packed")
+    y->setAttr(qt::kPackedWeightsAttrName, b.getUnitAttr());
+  func::ReturnOp::create(b, loc, y.getResult());
   return module;
 }
 
@@ -383,7 +393,8 @@ int main(int argc, char **argv) {
   bench::BuildOptions build;
   build.target = options.target;
   build.host.cpu = options.cpu;
-  build.strategy = options.strategy;
+  bool packed = options.strategy == "packed";
+  build.strategy = packed ? "int8" : options.strategy;
   build.byteStorage = options.byteStorage;
   bool vulkanTarget = options.target == bench::Target::Vulkan;
   std::string runtimeDir = cpu::runtimeDirectory(argv[0]);
@@ -401,6 +412,15 @@ int main(int argc, char **argv) {
     for (int64_t r = 0; r < options.m; ++r)
       fmt::quantizeRow(spec, weights.data() + r * options.k, size_t(options.k),
                        storage.data() + r * rowBytes);
+    if (packed) {
+      if (!fmt::canPackPanels(spec, size_t(options.m), size_t(options.k)))
+        die(name + " with M = " + std::to_string(options.m) +
+            " has no packed-panel layout (q4_0, q4_1, q8_0 and M a multiple "
+            "of 16)");
+      std::vector<uint8_t> rowMajor = storage;
+      fmt::packPanels(spec, rowMajor.data(), size_t(options.m),
+                      size_t(options.k), storage.data());
+    }
     for (int64_t n : options.n) {
       OwningOpRef<ModuleOp> module = buildProgram(context, spec, options, n);
       bench::KernelLibrary library;

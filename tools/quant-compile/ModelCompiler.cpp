@@ -1,6 +1,7 @@
 //===- ModelCompiler.cpp - quant-compile model.gguf -o chat ---------------===//
 
 #include "ModelCompiler.h"
+#include "PackedImage.h"
 
 #include "codegen/cpu/Passes.h"
 #include "codegen/cpu/SystemLinker.h"
@@ -139,6 +140,14 @@ int driver::compileModel(const ModelCompileOptions &options) {
   // kernels want every parallel loop mapped to invocations.
   import.layers.float64Rope = !options.vulkan;
   import.layers.reductionInnermost = options.vulkan;
+  // The CPU int8 kernels read the linear layers' weights as packed panels
+  // when they are embedded: the image is written with those tensors
+  // rewritten (same sizes), so decode runs the register-blocked kernel too.
+  bool vnni = cpu::cpuHasFeature(options.target.cpu, "avx512vnni");
+  import.layers.packWeights =
+      !options.vulkan && !options.externalWeights &&
+      (options.matmulStrategy == "int8" ||
+       (options.matmulStrategy == "auto" && vnni));
   frontends::LlamaProgram program =
       frontends::importLlama(&context, file, *config, import);
   if (failed(program.module->verify()))
@@ -174,7 +183,7 @@ int driver::compileModel(const ModelCompileOptions &options) {
     cpu::CpuPipelineOptions pipeline;
     pipeline.entry = entries;
     pipeline.matmulStrategy = options.matmulStrategy;
-    pipeline.vnni = cpu::cpuHasFeature(options.target.cpu, "avx512vnni");
+    pipeline.vnni = vnni;
     cpu::buildCpuPipeline(pm, pipeline);
   }
   if (failed(pm.run(*program.module))) {
@@ -222,6 +231,13 @@ int driver::compileModel(const ModelCompileOptions &options) {
     if (!writeFile(imagePath, header, error))
       return fail(imagePath + ": " + error);
   }
+  if (!program.packedWeights.empty()) {
+    imagePath = work.file("packed.gguf");
+    if (std::string problem =
+            writePackedImage(file, program.packedWeights, imagePath);
+        !problem.empty())
+      return fail(problem);
+  }
   std::string source = work.file("main.cpp"), assembly = work.file("image.S");
   if (!writeFile(source,
                  mainSource(program, options, contextLength, imageSize,
@@ -230,9 +246,15 @@ int driver::compileModel(const ModelCompileOptions &options) {
       !writeFile(assembly, imageAssembly(imagePath), error))
     return fail(error);
 
+  std::string packedNote =
+      program.packedWeights.empty()
+          ? ""
+          : ", " + std::to_string(program.packedWeights.size()) +
+                " packed into 16-row panels";
   progress.step("linking " + options.outputFile +
                 (options.externalWeights ? " (weights external)"
-                                         : " (weights embedded)"));
+                                         : " (weights embedded" + packedNote +
+                                               ")"));
   std::string runtimeDir = cpu::runtimeDirectory(options.argv0.c_str());
   std::vector<std::string> inputs{"-O2", "-I" QUANT_RUNTIME_INCLUDE_DIR,
                                   source, assembly, object};

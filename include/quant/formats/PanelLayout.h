@@ -1,0 +1,53 @@
+//===- PanelLayout.h - weights pre-packed for the int8 kernels ----*- C++ -*-===//
+//
+// The layout the CPU int8 matmul kernels read directly ("packed panels"),
+// produced at compile time from a row-major block-quantized matrix. Rows are
+// taken 16 at a time (a panel); within a panel the blocks follow one another
+// along K, and each panel-block (16 rows x one block of 32 codes) is
+//
+//   16 scales (the format's scale type, row r at index r)
+//   16 minima (formats with a minimum only)
+//   the codes, unsigned (signed codes shifted by 2^(bits-1)):
+//     4-bit: 4 x 64 bytes; byte 4r + i of vector g holds the code of row r
+//            at column 8g + i in its low nibble and at 8g + 4 + i in its
+//            high nibble (i < 4);
+//     8-bit: 8 x 64 bytes; byte 4r + i of vector q holds row r's code at
+//            column 4q + i.
+//
+// One 64-byte vector is thus 16 rows x 4 consecutive columns, the operand of
+// one dot-product instruction. The panel-block has exactly the bytes of the
+// 16 blocks it replaces, so a packed tensor keeps its size and offset.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef QUANT_FORMATS_PANELLAYOUT_H
+#define QUANT_FORMATS_PANELLAYOUT_H
+
+#include "quant/formats/Format.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace quant::fmt {
+
+/// Rows per panel.
+constexpr size_t kPanelRows = 16;
+
+/// True when matrices of `spec` can be stored as packed panels: a generic
+/// layout of 32-element blocks with 4- or 8-bit integer codes, an f16 scale
+/// and no stored zero point (q4_0, q4_1, q8_0 and inline formats like them).
+bool hasPanelLayout(const FormatSpec &spec);
+
+/// True when a `rows` x `cols` matrix of `spec` can be packed: hasPanelLayout
+/// and whole panels and blocks.
+bool canPackPanels(const FormatSpec &spec, size_t rows, size_t cols);
+
+/// Rewrites the row-major storage `in` of a `rows` x `cols` matrix of `spec`
+/// into packed panels at `out` (the same number of bytes; `in` and `out` must
+/// not overlap). Requires canPackPanels.
+void packPanels(const FormatSpec &spec, const uint8_t *in, size_t rows,
+                size_t cols, uint8_t *out);
+
+} // namespace quant::fmt
+
+#endif // QUANT_FORMATS_PANELLAYOUT_H

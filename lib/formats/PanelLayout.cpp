@@ -1,0 +1,57 @@
+//===- PanelLayout.cpp - weights pre-packed for the int8 kernels ----------===//
+
+#include "quant/formats/PanelLayout.h"
+#include "quant/formats/Codec.h"
+
+#include <cstring>
+
+using namespace quant::fmt;
+
+bool quant::fmt::hasPanelLayout(const FormatSpec &spec) {
+  bool integerCodes =
+      spec.codeKind == CodeKind::UInt || spec.codeKind == CodeKind::SInt;
+  return spec.layout == Layout::Generic && spec.blockSize == 32 &&
+         integerCodes && (spec.bits == 4 || spec.bits == 8) &&
+         spec.scaleType == ScaleType::F16 &&
+         (spec.offset == OffsetKind::None || spec.offset == OffsetKind::Min);
+}
+
+bool quant::fmt::canPackPanels(const FormatSpec &spec, size_t rows,
+                               size_t cols) {
+  return hasPanelLayout(spec) && rows > 0 && rows % kPanelRows == 0 &&
+         cols > 0 && cols % spec.blockSize == 0;
+}
+
+void quant::fmt::packPanels(const FormatSpec &spec, const uint8_t *in,
+                            size_t rows, size_t cols, uint8_t *out) {
+  size_t blockBytes = spec.blockBytes(), blocks = cols / spec.blockSize;
+  size_t rowBytes = blocks * blockBytes;
+  size_t scaleBytes = spec.scaleBytes(), minBytes = spec.offsetBytes();
+  // Signed codes become unsigned by flipping their top bit (c + 2^(bits-1)).
+  unsigned flip = spec.codeKind == CodeKind::SInt ? 1u << (spec.bits - 1) : 0;
+  for (size_t panel = 0; panel < rows / kPanelRows; ++panel) {
+    const uint8_t *panelIn = in + panel * kPanelRows * rowBytes;
+    uint8_t *panelOut = out + panel * kPanelRows * rowBytes;
+    for (size_t b = 0; b < blocks; ++b) {
+      uint8_t *block = panelOut + b * kPanelRows * blockBytes;
+      uint8_t *scales = block, *mins = block + kPanelRows * scaleBytes;
+      uint8_t *codes = mins + kPanelRows * minBytes;
+      for (size_t r = 0; r < kPanelRows; ++r) {
+        const uint8_t *source = panelIn + r * rowBytes + b * blockBytes;
+        std::memcpy(scales + r * scaleBytes, source, scaleBytes);
+        std::memcpy(mins + r * minBytes, source + scaleBytes, minBytes);
+        for (size_t i = 0; i < spec.blockSize; ++i) {
+          unsigned code = blockElementCode(spec, source, i) ^ flip;
+          if (spec.bits == 8) {
+            codes[(i / 4) * 64 + 4 * r + i % 4] = uint8_t(code);
+            continue;
+          }
+          // Column i = 8g + 4h + j: vector g, nibble h, byte 4r + j.
+          size_t g = i / 8, h = (i / 4) % 2, j = i % 4;
+          uint8_t &byte = codes[g * 64 + 4 * r + j];
+          byte = uint8_t(h ? (byte & 0x0F) | code << 4 : (byte & 0xF0) | code);
+        }
+      }
+    }
+  }
+}
