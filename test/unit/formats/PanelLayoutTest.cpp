@@ -1,0 +1,100 @@
+//===- PanelLayoutTest.cpp - weights packed into 16-row panels ------------===//
+//
+// Which formats have a panel layout, and that packPanels puts every code and
+// every block parameter of a matrix where PanelLayout.h says the kernels
+// find them (read back here with the header's formulas, independently of the
+// packer), in exactly the bytes of the original.
+//
+//===----------------------------------------------------------------------===//
+
+#include "quant/formats/Codec.h"
+#include "quant/formats/PanelLayout.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+using namespace quant::fmt;
+
+namespace {
+
+const FormatSpec &named(const char *name) {
+  const FormatSpec *spec = lookupNamedFormat(name);
+  EXPECT_NE(spec, nullptr) << name;
+  return *spec;
+}
+
+TEST(PanelLayout, FormatsWithPanels) {
+  for (const char *name : {"q4_0", "q4_1", "q8_0"})
+    EXPECT_TRUE(hasPanelLayout(named(name))) << name;
+  // 5-bit codes, K-quant super-blocks, per-row scales, 128-blocks,
+  // codebooks and minifloats keep the row-major layout.
+  for (const char *name : {"q5_0", "q5_1", "q4_k", "q6_k", "int8_pc",
+                           "int4_g128", "nf4", "iq4_nl", "mxfp4", "fp8_e4m3"})
+    EXPECT_FALSE(hasPanelLayout(named(name))) << name;
+  const FormatSpec &q4 = named("q4_0");
+  EXPECT_TRUE(canPackPanels(q4, 32, 64));
+  EXPECT_FALSE(canPackPanels(q4, 24, 64)) << "rows not a multiple of 16";
+  EXPECT_FALSE(canPackPanels(q4, 0, 64));
+}
+
+/// Packs a random 32 x 96 matrix of `name` and checks every element.
+void checkPacked(const char *name) {
+  SCOPED_TRACE(name);
+  const FormatSpec &spec = named(name);
+  const size_t rows = 32, cols = 96, blocks = cols / spec.blockSize;
+  const size_t blockBytes = spec.blockBytes(), rowBytes = blocks * blockBytes;
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> values(rows * cols);
+  for (float &v : values)
+    v = normal(rng);
+  std::vector<uint8_t> stored(rows * rowBytes);
+  for (size_t r = 0; r < rows; ++r)
+    quantizeRow(spec, &values[r * cols], cols, &stored[r * rowBytes]);
+  ASSERT_TRUE(canPackPanels(spec, rows, cols));
+  // A canary past the end: the packer writes exactly the matrix's bytes.
+  std::vector<uint8_t> packed(stored.size() + 1, 0xA5);
+  packPanels(spec, stored.data(), rows, cols, packed.data());
+  EXPECT_EQ(packed.back(), 0xA5);
+
+  size_t scaleBytes = spec.scaleBytes(), minBytes = spec.offsetBytes();
+  unsigned flip = spec.codeKind == CodeKind::SInt ? 1u << (spec.bits - 1) : 0;
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t b = 0; b < blocks; ++b) {
+      const uint8_t *source = &stored[r * rowBytes + b * blockBytes];
+      size_t panel = r / kPanelRows, lane = r % kPanelRows;
+      const uint8_t *panelBlock = &packed[panel * kPanelRows * rowBytes +
+                                          b * kPanelRows * blockBytes];
+      EXPECT_EQ(std::memcmp(panelBlock + lane * scaleBytes, source,
+                            scaleBytes),
+                0)
+          << "scale of row " << r << " block " << b;
+      const uint8_t *mins = panelBlock + kPanelRows * scaleBytes;
+      EXPECT_EQ(std::memcmp(mins + lane * minBytes, source + scaleBytes,
+                            minBytes),
+                0)
+          << "minimum of row " << r << " block " << b;
+      const uint8_t *codes = mins + kPanelRows * minBytes;
+      for (size_t i = 0; i < spec.blockSize; ++i) {
+        unsigned want = blockElementCode(spec, source, i) ^ flip;
+        unsigned got;
+        if (spec.bits == 8) {
+          got = codes[(i / 4) * 64 + 4 * lane + i % 4];
+        } else {
+          uint8_t byte = codes[(i / 8) * 64 + 4 * lane + i % 4];
+          got = (i / 4) % 2 ? byte >> 4 : byte & 0x0F;
+        }
+        ASSERT_EQ(got, want) << "row " << r << " column " << b * 32 + i;
+      }
+    }
+}
+
+TEST(PanelLayout, PackedCodesAndParameters) {
+  for (const char *name : {"q4_0", "q4_1", "q8_0"})
+    checkPacked(name);
+}
+
+} // namespace
