@@ -9,6 +9,8 @@
 #include "quant/formats/Codec.h"
 #include "quant/formats/Half.h"
 
+#include "NamedSpec.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -20,11 +22,7 @@ using namespace quant::fmt;
 
 namespace {
 
-const FormatSpec &spec(const char *name) {
-  const FormatSpec *s = lookupNamedFormat(name);
-  EXPECT_NE(s, nullptr) << name;
-  return *s;
-}
+const FormatSpec &spec(const char *name) { return test::namedSpec(name); }
 
 std::vector<uint8_t> quantize(const FormatSpec &s,
                               const std::vector<float> &x) {

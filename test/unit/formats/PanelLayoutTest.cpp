@@ -10,6 +10,8 @@
 #include "quant/formats/Codec.h"
 #include "quant/formats/PanelLayout.h"
 
+#include "NamedSpec.h"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -20,11 +22,7 @@ using namespace quant::fmt;
 
 namespace {
 
-const FormatSpec &named(const char *name) {
-  const FormatSpec *spec = lookupNamedFormat(name);
-  EXPECT_NE(spec, nullptr) << name;
-  return *spec;
-}
+const FormatSpec &named(const char *name) { return test::namedSpec(name); }
 
 TEST(PanelLayout, FormatsWithPanels) {
   for (const char *name : {"q4_0", "q4_1", "q8_0"})
