@@ -40,6 +40,9 @@ for format in ${formats//,/ }; do
   made=$(date +%s.%N)
   "$bin/quant-compile" "$model" -o "$exe" --context 1024 --quiet
   compiled=$(date +%s.%N)
+  # The executable was just written: let its pages reach the disk first, so
+  # the run does not compete with their writeback.
+  sync
   # Bytes read per decoded token: every tensor but the embedding table (one
   # row of it is read).
   bytes=$("$bin/quant-gguf" info "$model" | awk '$2 ~ /\.weight$/ && $2 != "token_embd.weight" {s += $NF} END {print s}')
