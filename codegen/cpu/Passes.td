@@ -31,6 +31,19 @@ def OutlineMatmulKernelsPass : Pass<"qt-cpu-outline-kernels", "::mlir::ModuleOp"
   ];
 }
 
+def PackConstantWeightsPass : Pass<"qt-cpu-pack-constant-weights", "::mlir::ModuleOp"> {
+  let summary = "Stores constant matmul weights as packed panels";
+  let description = [{
+    For every `qt.constant` used only as the weights of `qt.matmul`s of the
+    form `y[N, M] = x[N, K] · Wᵀ` whose format has a packed-panel layout
+    (`fmt::canPackPanels`: q4_0, q4_1, q8_0 and inline formats like them,
+    M a multiple of 16), rewrites the constant's bytes with
+    `fmt::packPanels` and marks those matmuls `qt.packed_weights`, so the
+    int8 kernel reads them in place for every N (decode included). Run it
+    only when the matmuls will use the int8 strategy.
+  }];
+}
+
 def GenerateKernelsPass : Pass<"qt-cpu-generate-kernels", "::mlir::ModuleOp"> {
   let summary = "Generates the bodies of declared matmul kernels";
   let description = [{

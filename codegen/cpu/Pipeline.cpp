@@ -60,6 +60,11 @@ void addFusionPasses(OpPassManager &pm, const CpuPipelineOptions &options) {
   pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(::quant::createFoldDequantizePass());
   pm.addPass(::quant::createExpandDequantizePass());
+  // The int8 kernels read constant weights that have a panel layout in
+  // place, packed once here.
+  if (options.matmulStrategy == "int8" ||
+      (options.matmulStrategy == "auto" && options.vnni))
+    pm.addPass(createPackConstantWeightsPass());
   OutlineMatmulKernelsPassOptions outline;
   outline.rowTile = options.rowTile;
   outline.strategy = options.matmulStrategy;
