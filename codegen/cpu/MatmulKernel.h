@@ -49,8 +49,11 @@ void buildMatmulKernel(mlir::OpBuilder &builder, mlir::func::FuncOp kernel,
 /// Like buildMatmulKernel, with the integer strategy: activations are
 /// quantized to int8 per block of 32 (scale amax/127) inside the kernel, and
 /// weight codes are multiplied with them by integer dot products (vpdpbusd
-/// with VNNI) in 64-code chunks; per-lane partial sums are scaled by the
-/// weight and activation scales in float. Requires canUseIntegerKernel.
+/// with VNNI). Below 16 activation rows each weight row is decoded in
+/// 64-code chunks whose per-lane partial sums are scaled in float; from 16
+/// rows on, and always for packed weights, panels of 16 weight rows meet 8
+/// activation rows at a time in a register-blocked micro-kernel
+/// (PackedIntegerMatmul.cpp). Requires canUseIntegerKernel.
 void buildIntegerMatmulKernel(mlir::OpBuilder &builder,
                               mlir::func::FuncOp kernel,
                               const MatmulKernelSpec &spec);

@@ -19,8 +19,11 @@
 // block), M the minimum (against e, the activation block's sum).
 //
 // Decoding a panel costs about as much as running ~16 activation rows
-// against it, so the path is taken when there are at least kMinRows
-// activation rows (the caller's runtime test).
+// against it, so on row-major weights the path is taken from 16 activation
+// rows on (the caller's run-time test, kPackedPanelMinRows). Weights packed
+// at compile time (MatmulKernelSpec::packedWeights, PanelLayout.h) need no
+// decoding: the micro-kernel reads their nibble or byte quads and f16
+// parameters in place, for every number of activation rows.
 //
 //===----------------------------------------------------------------------===//
 
