@@ -119,33 +119,43 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   // value per 32-block instead (blockScale = d, blockCorrection = d * sum(q),
   // blockSum); each array is allocated with rows only for the path that
   // runs, which keeps the scratch memory of a large matmul small.
+  //
+  // Three cases: weights packed at compile time only have the panel path;
+  // row-major weights take it from kPackedPanelMinRows activation rows on
+  // when the operands allow it, the per-row path otherwise.
   bool packedPanels = canUsePackedPanels(spec);
-  // Weights packed at compile time only have the packed-panel path.
-  Value usePanels =
-      spec.packedWeights
-          ? arith::ConstantOp::create(b, loc, b.getBoolAttr(true)).getResult()
-      : packedPanels
-          ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                                  activationRows,
-                                  k.index(kPackedPanelMinRows))
-                .getResult()
-          : arith::ConstantOp::create(b, loc, b.getBoolAttr(false))
-                .getResult();
-  Value laneRows = arith::SelectOp::create(b, loc, usePanels, c0,
-                                           activationRows);
-  Value panelRows = arith::SelectOp::create(b, loc, usePanels,
-                                            activationRows, c0);
+  bool rowPath = !spec.packedWeights;
+  Value usePanels;
+  if (packedPanels && rowPath)
+    usePanels = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                      activationRows,
+                                      k.index(kPackedPanelMinRows));
+  // Rows of the arrays of a path that may run (0 for the other one).
+  auto rowsIf = [&](bool panels) -> Value {
+    if (!usePanels)
+      return activationRows;
+    return panels ? arith::SelectOp::create(b, loc, usePanels, activationRows,
+                                            c0)
+                  : arith::SelectOp::create(b, loc, usePanels, c0,
+                                            activationRows);
+  };
   auto alloc = [&](int64_t columns, Type type, Value rows) -> Value {
     return memref::AllocOp::create(
         b, loc, MemRefType::get({ShapedType::kDynamic, columns}, type),
         ValueRange{rows}, b.getI64IntegerAttr(64));
   };
   Value xq = alloc(K / 4, i32, activationRows);
-  Value laneScale = alloc(K / kPerLane, f32, laneRows);
-  Value laneCorrection = alloc(K / kPerLane, f32, laneRows);
-  Value laneSum = hasMin ? alloc(K / kPerLane, f32, laneRows) : Value();
+  Value laneScale, laneCorrection, laneSum;
+  if (rowPath) {
+    Value laneRows = rowsIf(/*panels=*/false);
+    laneScale = alloc(K / kPerLane, f32, laneRows);
+    laneCorrection = alloc(K / kPerLane, f32, laneRows);
+    if (hasMin)
+      laneSum = alloc(K / kPerLane, f32, laneRows);
+  }
   QuantizedActivations quantized{activationRows, xq};
   if (packedPanels) {
+    Value panelRows = rowsIf(/*panels=*/true);
     quantized.blockScale = alloc(K / kActBlock, f32, panelRows);
     quantized.blockCorrection = alloc(K / kActBlock, f32, panelRows);
     if (hasMin)
@@ -209,10 +219,17 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
                                              vector::CombiningKind::ADD, q32);
     Value blockCorrection = arith::MulFOp::create(
         ob, loc, d, arith::SIToFPOp::create(ob, loc, ob.getF32Type(), sumQ));
-    Value blockSum;
-    if (hasMin)
-      blockSum = vector::ReductionOp::create(ob, loc,
-                                             vector::CombiningKind::ADD, a);
+    auto storeBlockFactors = [&](OpBuilder &pb) {
+      memref::StoreOp::create(pb, loc, d, quantized.blockScale,
+                              ValueRange{r, t});
+      memref::StoreOp::create(pb, loc, blockCorrection,
+                              quantized.blockCorrection, ValueRange{r, t});
+      if (hasMin)
+        memref::StoreOp::create(
+            pb, loc,
+            vector::ReductionOp::create(pb, loc, vector::CombiningKind::ADD, a),
+            quantized.blockSum, ValueRange{r, t});
+    };
     auto storeLaneFactors = [&](OpBuilder &lb) {
       Value correction = arith::MulFOp::create(
           lb, loc, blockCorrection,
@@ -240,19 +257,16 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
                                 ValueRange{r, laneCol});
       }
     };
-    if (!packedPanels) {
-      storeLaneFactors(ob);
+    if (!usePanels) {
+      if (rowPath)
+        storeLaneFactors(ob);
+      else
+        storeBlockFactors(ob);
     } else {
       auto which = scf::IfOp::create(ob, loc, usePanels,
                                      /*withElseRegion=*/true);
       OpBuilder pb = which.getThenBodyBuilder();
-      memref::StoreOp::create(pb, loc, d, quantized.blockScale,
-                              ValueRange{r, t});
-      memref::StoreOp::create(pb, loc, blockCorrection,
-                              quantized.blockCorrection, ValueRange{r, t});
-      if (hasMin)
-        memref::StoreOp::create(pb, loc, blockSum, quantized.blockSum,
-                                ValueRange{r, t});
+      storeBlockFactors(pb);
       OpBuilder lb = which.getElseBodyBuilder();
       storeLaneFactors(lb);
     }
@@ -373,22 +387,24 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
                   });
   };
 
-  // With enough activation rows, all weight rows go through packed panels
-  // (the same path whatever the thread count, so results do not depend on
-  // it); otherwise the per-row path below takes them.
-  Value rowsBegin = operands.begin;
-  if (packedPanels) {
-    auto ifPacked = scf::IfOp::create(b, loc, usePanels);
-    OpBuilder tb = ifPacked.getThenBodyBuilder();
-    emitPackedPanels(tb, loc, spec, w, y, quantized, operands.begin,
+  // Packed weights: every weight row through the panels. Row-major weights
+  // with enough activation rows: also all of them (the same path whatever
+  // the thread count, so results do not depend on it); otherwise the
+  // per-row path, whose activation rows stay in L2 in blocks while the
+  // weight rows stream.
+  if (!rowPath) {
+    emitPackedPanels(b, loc, spec, w, y, quantized, operands.begin,
                      operands.end);
-    rowsBegin = arith::SelectOp::create(b, loc, usePanels, operands.end,
-                                        operands.begin);
-  }
-
-  // Blocks of activation rows that stay in L2 while the weight rows stream
-  // (row-major weights only).
-  if (!spec.packedWeights) {
+  } else {
+    Value rowsBegin = operands.begin;
+    if (usePanels) {
+      auto ifPacked = scf::IfOp::create(b, loc, usePanels);
+      OpBuilder tb = ifPacked.getThenBodyBuilder();
+      emitPackedPanels(tb, loc, spec, w, y, quantized, operands.begin,
+                       operands.end);
+      rowsBegin = arith::SelectOp::create(b, loc, usePanels, operands.end,
+                                          operands.begin);
+    }
     Value blockRows = k.index(kActivationBlockRows);
     auto blocks = scf::ForOp::create(b, loc, c0, rowsN, blockRows);
     OpBuilder bb = OpBuilder::atBlockBegin(blocks.getBody());

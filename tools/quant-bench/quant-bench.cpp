@@ -206,8 +206,9 @@ Options parseOptions(int argc, char **argv) {
     die("error needs --format", 2);
   if (options.target == bench::Target::Vulkan && options.strategy != "auto" &&
       options.strategy != "float")
-    die("--strategy int8 is not available with --target=vulkan (its kernels "
-        "dequantize to float)",
+    die("--strategy " + options.strategy +
+            " is not available with --target=vulkan (its kernels dequantize "
+            "to float)",
         2);
   return options;
 }

@@ -1,4 +1,9 @@
 // RUN: quant-opt %s --split-input-file --verify-diagnostics --qt-cpu-outline-kernels="strategy=auto vnni=true" --qt-cpu-generate-kernels | FileCheck %s
+// RUN: not quant-opt %s --split-input-file --qt-cpu-outline-kernels="strategy=float" 2>&1 | FileCheck %s --check-prefix=FLOAT
+
+// Only the int8 kernel reads packed panels (the Vulkan pipeline, which
+// outlines with the float strategy, rejects them the same way).
+// FLOAT: error: 'qt.matmul' op has packed-panel weights, which need the int8 strategy
 
 // A matmul marked qt.packed_weights reads its weights as packed panels in
 // place: per 32-block of a 16-row panel, the 16 f16 scales (widened), then
