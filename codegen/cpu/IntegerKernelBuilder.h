@@ -55,35 +55,37 @@ public:
   }
   VectorType vec(int64_t n, Type t) { return VectorType::get({n}, t); }
 
-  /// A vector<16xf32> whose lanes [8h, 8h+8) hold `values[h]` (h < 2) or,
-  /// with one value, all lanes.
+  /// A vector<16xf32> whose lanes are split into values.size() (1, 2 or 4)
+  /// equal runs, run g holding `values[g]`.
   Value lanes(ArrayRef<Value> values) {
     if (values.size() == 1)
       return vector::BroadcastOp::create(b, loc, vec(kLanes, b.getF32Type()),
                                          values[0]);
-    // Two widened 16-bit floats (the f16 scales of two blocks) are widened
-    // together: one conversion instead of two.
-    auto narrow0 = values[0].getDefiningOp<arith::ExtFOp>();
-    auto narrow1 = values[1].getDefiningOp<arith::ExtFOp>();
-    if (narrow0 && narrow1 &&
-        narrow0.getIn().getType() == narrow1.getIn().getType()) {
-      Type half = narrow0.getIn().getType();
-      Value pair = vector::FromElementsOp::create(
-          b, loc, vec(2, half), ValueRange{narrow0.getIn(), narrow1.getIn()});
-      Value wide =
-          arith::ExtFOp::create(b, loc, vec(2, b.getF32Type()), pair);
-      SmallVector<int64_t> mask(kLanes);
-      for (int64_t i = 0; i < kLanes; ++i)
-        mask[i] = i < kLanes / 2 ? 0 : 1;
-      return vector::ShuffleOp::create(b, loc, wide, wide, mask);
-    }
-    auto half = vec(kLanes / 2, b.getF32Type());
-    Value lo = vector::BroadcastOp::create(b, loc, half, values[0]);
-    Value hi = vector::BroadcastOp::create(b, loc, half, values[1]);
+    int64_t run = kLanes / int64_t(values.size());
     SmallVector<int64_t> mask(kLanes);
     for (int64_t i = 0; i < kLanes; ++i)
-      mask[i] = i;
-    return vector::ShuffleOp::create(b, loc, lo, hi, mask);
+      mask[i] = i / run;
+    // Widened 16-bit floats (the f16 scales of two blocks) are widened
+    // together: one conversion instead of one per value.
+    SmallVector<Value> narrow;
+    for (Value value : values) {
+      auto ext = value.getDefiningOp<arith::ExtFOp>();
+      if (!ext || (!narrow.empty() &&
+                   ext.getIn().getType() != narrow[0].getType()))
+        break;
+      narrow.push_back(ext.getIn());
+    }
+    Value packed;
+    if (narrow.size() == values.size()) {
+      Value halves = vector::FromElementsOp::create(
+          b, loc, vec(values.size(), narrow[0].getType()), narrow);
+      packed = arith::ExtFOp::create(
+          b, loc, vec(values.size(), b.getF32Type()), halves);
+    } else {
+      packed = vector::FromElementsOp::create(
+          b, loc, vec(values.size(), b.getF32Type()), values);
+    }
+    return vector::ShuffleOp::create(b, loc, packed, packed, mask);
   }
 
   Value toF32(Value i32) {
@@ -111,7 +113,7 @@ public:
       fmt::FormatSpec chunkSpec = format;
       chunkSpec.blockSize = kChunk;
       qt::IntegerBlock block = qt::emitIntegerBlock(b, loc, chunkSpec, bytes);
-      chunks.push_back(chunkOf(block.codes, {block}));
+      chunks.push_back(chunkOf(block.codes, {block}, 0));
       return chunks;
     }
     if (format.blockSize == kActBlock) {
@@ -123,7 +125,7 @@ public:
       qt::IntegerBlock c =
           qt::emitIntegerBlock(b, loc, format, loadBlock(second));
       Value codes = concatVectors(b, loc, a.codes, c.codes);
-      chunks.push_back(chunkOf(codes, {a, c}));
+      chunks.push_back(chunkOf(codes, {a, c}, 0));
       return chunks;
     }
     // One block of a multiple of 64 codes, cut into chunks.
@@ -133,22 +135,33 @@ public:
       Value codes = vector::ExtractStridedSliceOp::create(
           b, loc, block.codes, ArrayRef<int64_t>{c * kChunk},
           ArrayRef<int64_t>{kChunk}, ArrayRef<int64_t>{1});
-      chunks.push_back(chunkOf(codes, {block}));
+      chunks.push_back(chunkOf(codes, {block}, c * kChunk));
     }
     return chunks;
   }
 
-  /// A chunk whose lanes take their parameters from `blocks` (1 or 2).
-  Chunk chunkOf(Value codes, ArrayRef<qt::IntegerBlock> blocks) {
+  /// The chunk of `codes` (64) whose lanes take their parameters from
+  /// `blocks`: two 32-code blocks, or elements [first, first + 64) of one
+  /// block. Each lane's 4 codes lie in one sub-block (sub-blocks have a
+  /// multiple of 4 elements), so a lane has one scale, zero and minimum.
+  Chunk chunkOf(Value codes, ArrayRef<qt::IntegerBlock> blocks,
+                int64_t first) {
+    int64_t perBlock = kChunk / int64_t(blocks.size());
+    int64_t run = perBlock;
+    for (const qt::IntegerBlock &block : blocks)
+      run = std::min(run, block.subBlockSize);
     Chunk chunk;
     chunk.codes = codes;
     SmallVector<Value> scales, zeros, mins;
-    for (const qt::IntegerBlock &block : blocks) {
-      scales.push_back(block.scale);
-      zeros.push_back(toF32(block.zero));
-      if (block.min)
-        mins.push_back(block.min);
+    for (int64_t e = 0; e < kChunk; e += run) {
+      const qt::IntegerBlock &block = blocks[e / perBlock];
+      int64_t sub = (first + e % perBlock) / block.subBlockSize;
+      scales.push_back(block.scales[sub]);
+      if (!block.mins.empty())
+        mins.push_back(block.mins[sub]);
     }
+    for (const qt::IntegerBlock &block : blocks)
+      zeros.push_back(toF32(block.zero));
     chunk.scale = lanes(scales);
     chunk.zero = lanes(zeros);
     if (!mins.empty())

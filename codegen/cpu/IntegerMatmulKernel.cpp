@@ -113,9 +113,9 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   // Quantized activations (4 int8 codes per i32) and, for the per-row path,
   // per-lane factors laid out so that lane l of a 64-chunk starting at
   // column c finds its values at column (c / 4 + l): laneScale = d of the
-  // lane's 32-block, laneCorrection = d * sum(q) / 8 (the 8 lanes of a block
-  // share the zero-point correction), laneSum = the sum of the lane's 4
-  // activations (for formats with a minimum). The packed-panel path wants one
+  // lane's 32-block, laneCorrection = d * (the sum of the lane's 4 codes q),
+  // laneSum = the sum of the lane's 4 activations (for formats with a
+  // minimum). The packed-panel path wants one
   // value per 32-block instead (blockScale = d, blockCorrection = d * sum(q),
   // blockSum); each array is allocated with rows only for the path that
   // runs, which keeps the scratch memory of a large matmul small.
@@ -231,19 +231,29 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
             quantized.blockSum, ValueRange{r, t});
     };
     auto storeLaneFactors = [&](OpBuilder &lb) {
-      Value correction = arith::MulFOp::create(
-          lb, loc, blockCorrection,
-          arith::ConstantOp::create(lb, loc, lb.getF32FloatAttr(1.0f / 8.0f)));
       auto f32x8 = VectorType::get({kActBlock / kPerLane}, f32);
+      auto i32x8 = VectorType::get({kActBlock / kPerLane}, i32);
+      // Each lane's own sum of 4 codes: lanes of one block may belong to
+      // weight sub-blocks of 16 with different scales.
+      Value laneCodeSums = vector::MultiDimReductionOp::create(
+          lb, loc,
+          vector::ShapeCastOp::create(
+              lb, loc, VectorType::get({kActBlock / kPerLane, kPerLane}, i32),
+              q32),
+          arith::ConstantOp::create(
+              lb, loc, DenseElementsAttr::get(i32x8, lb.getI32IntegerAttr(0))),
+          ArrayRef<bool>{false, true}, vector::CombiningKind::ADD);
+      Value correction = arith::MulFOp::create(
+          lb, loc, vector::BroadcastOp::create(lb, loc, f32x8, d),
+          arith::SIToFPOp::create(lb, loc, f32x8, laneCodeSums));
       Value laneCol = arith::MulIOp::create(
           lb, loc, t,
           arith::ConstantIndexOp::create(lb, loc, kActBlock / kPerLane));
       vector::StoreOp::create(lb, loc,
                               vector::BroadcastOp::create(lb, loc, f32x8, d),
                               laneScale, ValueRange{r, laneCol});
-      vector::StoreOp::create(
-          lb, loc, vector::BroadcastOp::create(lb, loc, f32x8, correction),
-          laneCorrection, ValueRange{r, laneCol});
+      vector::StoreOp::create(lb, loc, correction, laneCorrection,
+                              ValueRange{r, laneCol});
       if (hasMin) {
         Value grouped = vector::ShapeCastOp::create(
             lb, loc, VectorType::get({kActBlock / kPerLane, kPerLane}, f32),

@@ -28,6 +28,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/IntegerKernelBuilder.h"
+#include "dialects/qt/BlockLayout.h"
 #include "quant/formats/PanelLayout.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -65,15 +66,21 @@ struct PanelBlock {
   Value scale, zero, min;
 };
 
-/// Reads block `block` (index) of the panel whose first row is `m0`.
-using PanelReader = llvm::function_ref<PanelBlock(Value block)>;
+/// Reads 32-block `sub` of step `step` (index) of the panel whose first row
+/// is `m0`: block step * blocksPerStep + sub of its row.
+using PanelReader = llvm::function_ref<PanelBlock(Value step, int64_t sub)>;
 
 class PanelBuilder {
 public:
   PanelBuilder(OpBuilder &b, Location loc, const MatmulKernelSpec &spec,
                const QuantizedActivations &x, Value w, Value y)
       : b(b), loc(loc), spec(spec), x(x), w(w), y(y),
-        kb(b, loc, spec), K(spec.reductionSize) {}
+        kb(b, loc, spec), K(spec.reductionSize) {
+    // Packed super-blocks are read a whole super-block per step, so that
+    // each 32-block's parameters are decoded with static bit positions.
+    if (spec.packedWeights && kb.format.layout != fmt::Layout::Generic)
+      blocksPerStep = kb.format.blockSize / kActBlock;
+  }
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
@@ -172,23 +179,54 @@ public:
     return result;
   }
 
+  /// Byte offset of panel-block `panelBlock` (index) of the panel at row m0
+  /// of weights stored as packed panels (quant/formats/PanelLayout.h).
+  Value panelBlockStart(Value m0, Value panelBlock) {
+    int64_t blockBytes = int64_t(kb.format.blockBytes());
+    int64_t rowBytes = K / kb.format.blockSize * blockBytes;
+    return arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, m0, index(rowBytes)),
+        arith::MulIOp::create(b, loc, panelBlock,
+                              index(kPanelRows * blockBytes)));
+  }
+
+  VectorType i8Vector(int64_t n) { return VectorType::get({n}, b.getI8Type()); }
+
+  /// The 8 quads (16 rows x 4 columns) of one 32-column block whose packed
+  /// codes start at byte `at` of `bytes`.
+  SmallVector<Value, 8> loadQuads(Value bytes, Value at, unsigned bits) {
+    SmallVector<Value, 8> quads;
+    auto splat = [&](int8_t v) -> Value {
+      return arith::ConstantOp::create(
+          b, loc,
+          DenseElementsAttr::get(i8Vector(kChunk), b.getI8IntegerAttr(v)));
+    };
+    for (int64_t v = 0; v < (bits == 8 ? 8 : 4); ++v) {
+      Value loaded = vector::LoadOp::create(
+          b, loc, i8Vector(kChunk), bytes,
+          ValueRange{arith::AddIOp::create(b, loc, at, index(v * kChunk))});
+      if (bits == 8) {
+        quads.push_back(loaded);
+        continue;
+      }
+      // Low nibbles: quad 2v; high nibbles: quad 2v + 1.
+      quads.push_back(arith::AndIOp::create(b, loc, loaded, splat(15)));
+      quads.push_back(arith::ShRUIOp::create(b, loc, loaded, splat(4)));
+    }
+    return quads;
+  }
+
   /// Block `block` of the panel at row m0 of weights stored as packed panels
-  /// (quant/formats/PanelLayout.h); `bytes` is the weights' storage as one
-  /// i8 dimension.
+  /// of a generic layout; `bytes` is the weights' storage as one i8
+  /// dimension.
   PanelBlock readPacked(Value bytes, Value m0, Value block) {
     const fmt::FormatSpec &format = kb.format;
-    int64_t blockBytes = int64_t(format.blockBytes());
-    int64_t rowBytes = K / kActBlock * blockBytes;
     int64_t scaleBytes = int64_t(format.scaleBytes());
     int64_t minBytes = int64_t(format.offsetBytes());
-    Value start = arith::AddIOp::create(
-        b, loc, arith::MulIOp::create(b, loc, m0, index(rowBytes)),
-        arith::MulIOp::create(b, loc, block,
-                              index(kPanelRows * blockBytes)));
+    Value start = panelBlockStart(m0, block);
     auto at = [&](int64_t offset) -> Value {
       return arith::AddIOp::create(b, loc, start, index(offset));
     };
-    auto i8Vector = [&](int64_t n) { return VectorType::get({n}, b.getI8Type()); };
     auto f32x16 = VectorType::get({kLanes}, b.getF32Type());
     // 16 f16 parameters, widened.
     auto params = [&](int64_t offset) -> Value {
@@ -205,31 +243,103 @@ public:
     int64_t zero = format.codeKind == fmt::CodeKind::SInt
                        ? int64_t(1) << (format.bits - 1)
                        : format.bias;
-    result.zero = arith::MulFOp::create(
-        b, loc, result.scale,
-        arith::ConstantOp::create(
-            b, loc,
-            DenseElementsAttr::get(f32x16,
-                                   b.getF32FloatAttr(-float(zero)))));
+    result.zero = zeroTerm(result.scale, zero);
     if (format.offset == fmt::OffsetKind::Min)
       result.min = params(kPanelRows * scaleBytes);
-    int64_t codes = kPanelRows * (scaleBytes + minBytes);
-    auto splat = [&](int8_t v) -> Value {
+    result.quads = loadQuads(bytes, at(kPanelRows * (scaleBytes + minBytes)),
+                             format.bits);
+    return result;
+  }
+
+  /// -s z for a constant zero point z; null for z = 0.
+  Value zeroTerm(Value scale, int64_t zero) {
+    if (zero == 0)
+      return {};
+    auto f32x16 = VectorType::get({kLanes}, b.getF32Type());
+    return arith::MulFOp::create(
+        b, loc, scale,
+        arith::ConstantOp::create(
+            b, loc,
+            DenseElementsAttr::get(f32x16, b.getF32FloatAttr(-float(zero)))));
+  }
+
+  /// 32-block `sub` of super-block `superBlock` of the panel at row m0 of
+  /// weights stored as packed super-block panels: the sub-block's scale
+  /// d * (sc - scaleBias) and minimum -dmin * m decoded for the 16 rows at
+  /// once from the transposed header (the layout's bit fields, lane-wise).
+  PanelBlock readPackedSuperBlock(Value bytes, Value m0, Value superBlock,
+                                  int64_t sub) {
+    const fmt::FormatSpec &format = kb.format;
+    qt::SuperBlockLayout layout = qt::superBlockLayout(format);
+    Value start = panelBlockStart(m0, superBlock);
+    Type i32 = b.getI32Type(), f32 = b.getF32Type();
+    auto i32x16 = VectorType::get({kPanelRows}, i32);
+    auto f32x16 = VectorType::get({kPanelRows}, f32);
+    auto constant = [&](int32_t v) -> Value {
       return arith::ConstantOp::create(
-          b, loc,
-          DenseElementsAttr::get(i8Vector(kChunk), b.getI8IntegerAttr(v)));
+          b, loc, DenseElementsAttr::get(i32x16, b.getI32IntegerAttr(v)));
     };
-    for (int64_t v = 0; v < (format.bits == 8 ? 8 : 4); ++v) {
-      Value loaded = vector::LoadOp::create(b, loc, i8Vector(kChunk), bytes,
-                                            ValueRange{at(codes + v * kChunk)});
-      if (format.bits == 8) {
-        result.quads.push_back(loaded);
-        continue;
+    // Header byte `byte` of the 16 rows, zero-extended.
+    auto headerByte = [&](int64_t byte) -> Value {
+      Value at = arith::AddIOp::create(b, loc, start,
+                                       index(int64_t(kPanelRows) * byte));
+      Value raw =
+          vector::LoadOp::create(b, loc, i8Vector(kPanelRows), bytes, at);
+      return arith::ExtUIOp::create(b, loc, i32x16, raw);
+    };
+    // The f16 at header bytes [offset, offset + 2) of the 16 rows.
+    auto halfAt = [&](int64_t offset) -> Value {
+      Value bits = arith::OrIOp::create(
+          b, loc, headerByte(offset),
+          arith::ShLIOp::create(b, loc, headerByte(offset + 1), constant(8)));
+      Value narrow = arith::TruncIOp::create(
+          b, loc, VectorType::get({kPanelRows}, b.getI16Type()), bits);
+      Value halves = vector::BitCastOp::create(
+          b, loc, VectorType::get({kPanelRows}, b.getF16Type()), narrow);
+      return arith::ExtFOp::create(b, loc, f32x16, halves);
+    };
+    auto field = [&](ArrayRef<qt::BitPiece> pieces) -> Value {
+      Value result = constant(0);
+      for (const qt::BitPiece &piece : pieces) {
+        Value part = headerByte(piece.byte);
+        if (piece.shift)
+          part = arith::ShRUIOp::create(b, loc, part,
+                                        constant(int32_t(piece.shift)));
+        part = arith::AndIOp::create(b, loc, part,
+                                     constant((1 << piece.width) - 1));
+        if (piece.dstShift)
+          part = arith::ShLIOp::create(b, loc, part,
+                                       constant(int32_t(piece.dstShift)));
+        result = arith::OrIOp::create(b, loc, result, part);
       }
-      // Low nibbles: quad 2v; high nibbles: quad 2v + 1.
-      result.quads.push_back(arith::AndIOp::create(b, loc, loaded, splat(15)));
-      result.quads.push_back(arith::ShRUIOp::create(b, loc, loaded, splat(4)));
+      return result;
+    };
+    PanelBlock result;
+    Value scaleCode = field(layout.subScales[sub]);
+    if (layout.subScalesSigned) {
+      Value amount = constant(int32_t(32 - layout.subScaleBits));
+      scaleCode = arith::ShRSIOp::create(
+          b, loc, arith::ShLIOp::create(b, loc, scaleCode, amount), amount);
     }
+    if (layout.scaleBias)
+      scaleCode = arith::SubIOp::create(b, loc, scaleCode,
+                                        constant(layout.scaleBias));
+    result.scale = arith::MulFOp::create(
+        b, loc, halfAt(layout.dOffset),
+        arith::SIToFPOp::create(b, loc, f32x16, scaleCode));
+    result.zero = zeroTerm(result.scale, layout.codeBias);
+    if (!layout.subMins.empty())
+      result.min = arith::NegFOp::create(
+          b, loc,
+          arith::MulFOp::create(
+              b, loc, halfAt(layout.dminOffset),
+              arith::SIToFPOp::create(b, loc, f32x16,
+                                      field(layout.subMins[sub]))));
+    int64_t codes = int64_t(kPanelRows * fmt::panelHeaderBytes(format)) +
+                    sub * (kActBlock * kPanelRows * format.bits / 8);
+    result.quads = loadQuads(
+        bytes, arith::AddIOp::create(b, loc, start, index(codes)),
+        format.bits);
     return result;
   }
 
@@ -250,43 +360,52 @@ public:
         b, loc, DenseElementsAttr::get(f32x16, b.getF32FloatAttr(0.0f)));
     Value zeroI = arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(i32x16, b.getI32IntegerAttr(0)));
-    auto blocks = scf::ForOp::create(b, loc, index(0), index(K / kActBlock),
-                                     index(1),
-                                     SmallVector<Value>(count, zeroF));
+    auto blocks = scf::ForOp::create(
+        b, loc, index(0), index(K / kActBlock / blocksPerStep), index(1),
+        SmallVector<Value>(count, zeroF));
     b.setInsertionPointToStart(blocks.getBody());
-    Value block = blocks.getInductionVar();
-    Value quad0 = arith::MulIOp::create(b, loc, block, index(kQuadsPerBlock));
+    Value step = blocks.getInductionVar();
     IntegerKernelBuilder sk(b, loc, spec);
-    PanelBlock weightBlock = read(block);
-    SmallVector<Value> dots(count, zeroI);
-    for (int64_t q = 0; q < kQuadsPerBlock; ++q) {
-      Value quad = arith::AddIOp::create(b, loc, quad0, index(q));
-      Value weights = weightBlock.quads[q];
-      for (int64_t j = 0; j < count; ++j) {
-        Value four = memref::LoadOp::create(b, loc, x.codes,
-                                            ValueRange{rows[j], quad});
-        Value activations = vector::BitCastOp::create(
-            b, loc, i8x64, vector::BroadcastOp::create(b, loc, i32x16, four));
-        dots[j] = sk.accumulateDot(dots[j], weights, activations);
-      }
-    }
-    Value scale = weightBlock.scale, zero = weightBlock.zero;
-    Value min = weightBlock.min;
+    SmallVector<Value> accs(blocks.getRegionIterArgs());
     auto broadcast = [&](Value buffer, Value row, Value column) -> Value {
       Value v = memref::LoadOp::create(b, loc, buffer, ValueRange{row, column});
       return vector::BroadcastOp::create(b, loc, f32x16, v);
     };
-    SmallVector<Value> accs(blocks.getRegionIterArgs());
-    for (int64_t j = 0; j < count; ++j) {
-      Value dotF = arith::SIToFPOp::create(b, loc, f32x16, dots[j]);
-      Value scaled = arith::MulFOp::create(
-          b, loc, dotF, broadcast(x.blockScale, rows[j], block));
-      accs[j] = vector::FMAOp::create(b, loc, scale, scaled, accs[j]);
-      accs[j] = vector::FMAOp::create(
-          b, loc, zero, broadcast(x.blockCorrection, rows[j], block), accs[j]);
-      if (min)
-        accs[j] = vector::FMAOp::create(
-            b, loc, min, broadcast(x.blockSum, rows[j], block), accs[j]);
+    for (int64_t sub = 0; sub < blocksPerStep; ++sub) {
+      Value block = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, step, index(blocksPerStep)),
+          index(sub));
+      Value quad0 =
+          arith::MulIOp::create(b, loc, block, index(kQuadsPerBlock));
+      PanelBlock weightBlock = read(step, sub);
+      SmallVector<Value> dots(count, zeroI);
+      for (int64_t q = 0; q < kQuadsPerBlock; ++q) {
+        Value quad = arith::AddIOp::create(b, loc, quad0, index(q));
+        Value weights = weightBlock.quads[q];
+        for (int64_t j = 0; j < count; ++j) {
+          Value four = memref::LoadOp::create(b, loc, x.codes,
+                                              ValueRange{rows[j], quad});
+          Value activations = vector::BitCastOp::create(
+              b, loc, i8x64,
+              vector::BroadcastOp::create(b, loc, i32x16, four));
+          dots[j] = sk.accumulateDot(dots[j], weights, activations);
+        }
+      }
+      Value scale = weightBlock.scale, zero = weightBlock.zero;
+      Value min = weightBlock.min;
+      for (int64_t j = 0; j < count; ++j) {
+        Value dotF = arith::SIToFPOp::create(b, loc, f32x16, dots[j]);
+        Value scaled = arith::MulFOp::create(
+            b, loc, dotF, broadcast(x.blockScale, rows[j], block));
+        accs[j] = vector::FMAOp::create(b, loc, scale, scaled, accs[j]);
+        if (zero)
+          accs[j] = vector::FMAOp::create(
+              b, loc, zero, broadcast(x.blockCorrection, rows[j], block),
+              accs[j]);
+        if (min)
+          accs[j] = vector::FMAOp::create(
+              b, loc, min, broadcast(x.blockSum, rows[j], block), accs[j]);
+      }
     }
     scf::YieldOp::create(b, loc, accs);
     b.setInsertionPointAfter(blocks);
@@ -302,15 +421,22 @@ public:
   Value w, y;
   IntegerKernelBuilder kb;
   int64_t K;
+  /// 32-blocks per step of the micro-kernel's loop along K.
+  int64_t blocksPerStep = 1;
 };
 
 } // namespace
 
 bool quant::cpu::integer::canUsePackedPanels(const MatmulKernelSpec &spec) {
   // Plain y[N, M] = x[N, K] * W[M, K]^T: batched operands keep the per-row
-  // path.
+  // path. A panel holds one set of parameters per 32-column block, so the
+  // weights' scales must not change within one (sub-blocks of 16 do).
+  fmt::FormatSpec format = qt::QuantFormatAttrInterface(spec.format)
+                               .getFormatSpec()
+                               .resolvedFor(spec.reductionSize);
   return spec.activations.getRank() == 2 && spec.weights.getRank() == 3 &&
-         spec.reductionSize % kChunk == 0;
+         spec.reductionSize % kChunk == 0 &&
+         qt::integerSubBlockSize(format) % kActBlock == 0;
 }
 
 bool quant::cpu::canUsePackedWeights(const MatmulKernelSpec &spec) {
@@ -376,11 +502,13 @@ void quant::cpu::integer::emitPackedPanels(OpBuilder &b, Location loc,
                               splat(first)),
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, iota,
                               splat(last)));
-    auto readPacked = [&](Value block) {
-      return pb.readPacked(bytes, m0, block);
+    auto readPacked = [&](Value step, int64_t sub) {
+      if (pb.blocksPerStep > 1)
+        return pb.readPackedSuperBlock(bytes, m0, step, sub);
+      return pb.readPacked(bytes, m0, step);
     };
-    auto readDecoded = [&](Value block) {
-      return pb.readDecoded(panel, block);
+    auto readDecoded = [&](Value step, int64_t) {
+      return pb.readDecoded(panel, step);
     };
     emitTiledLoop(b, loc, pb.index(0), x.rows, kRowTile,
                   [&](OpBuilder &tb, Value n0, int64_t count) {

@@ -438,19 +438,65 @@ Value quant::qt::emitDequantizeElement(OpBuilder &builder, Location loc,
 }
 
 bool quant::qt::hasIntegerCodes(const fmt::FormatSpec &spec) {
-  return spec.layout == fmt::Layout::Generic && spec.bits <= 8 &&
+  if (spec.layout != fmt::Layout::Generic)
+    return true; // d * sc_j * (q - bias) - dmin * m_j, q at most 6 bits.
+  return spec.bits <= 8 &&
          (spec.codeKind == fmt::CodeKind::UInt ||
           spec.codeKind == fmt::CodeKind::SInt) &&
          spec.scaleType != fmt::ScaleType::None;
+}
+
+int64_t quant::qt::integerSubBlockSize(const fmt::FormatSpec &spec) {
+  if (spec.layout != fmt::Layout::Generic)
+    return superBlockLayout(spec).subBlockSize;
+  return spec.blockSize;
+}
+
+/// The integer decomposition of a GGUF super-block: codes as stored, zero =
+/// the layout's code bias, scale_j = d * (sc_j - scaleBias) and
+/// min_j = -(dmin * m_j).
+static IntegerBlock emitSuperBlockIntegers(BlockDecoder &d,
+                                           const fmt::FormatSpec &spec) {
+  SuperBlockLayout layout = superBlockLayout(spec);
+  int64_t lanes = layout.codes.size();
+  int64_t subBlocks = layout.subScales.size();
+  IntegerBlock block;
+  block.subBlockSize = layout.subBlockSize;
+  block.codes = arith::TruncIOp::create(
+      d.b, d.loc, VectorType::get({lanes}, d.b.getI8Type()),
+      d.readFields(layout.codes));
+  block.zero = d.splatI32(0, layout.codeBias);
+  auto scalars = [&](Value vector, SmallVectorImpl<Value> &out) {
+    for (int64_t j = 0; j < subBlocks; ++j)
+      out.push_back(vector::ExtractOp::create(d.b, d.loc, vector,
+                                              ArrayRef<int64_t>{j}));
+  };
+  Value scaleCodes = d.readFields(layout.subScales);
+  if (layout.subScalesSigned)
+    scaleCodes = d.signExtend(scaleCodes, layout.subScaleBits);
+  Value superScale = d.readScale(fmt::ScaleType::F16, layout.dOffset);
+  scalars(arith::MulFOp::create(d.b, d.loc, d.splat(superScale, subBlocks),
+                                d.toFloat(scaleCodes, layout.scaleBias)),
+          block.scales);
+  if (layout.subMins.empty())
+    return block;
+  Value superMin = d.readScale(fmt::ScaleType::F16, layout.dminOffset);
+  Value mins = arith::MulFOp::create(d.b, d.loc, d.splat(superMin, subBlocks),
+                                     d.toFloat(d.readFields(layout.subMins), 0));
+  scalars(arith::NegFOp::create(d.b, d.loc, mins), block.mins);
+  return block;
 }
 
 IntegerBlock quant::qt::emitIntegerBlock(OpBuilder &builder, Location loc,
                                          const fmt::FormatSpec &spec,
                                          Value blockBytes) {
   BlockDecoder d(builder, loc, blockBytes);
+  if (spec.layout != fmt::Layout::Generic)
+    return emitSuperBlockIntegers(d, spec);
   int64_t lanes = spec.blockSize;
   Value codes = d.readFields(genericCodeTable(spec));
   IntegerBlock block;
+  block.subBlockSize = lanes;
   auto i32 = [&](int32_t v) {
     return arith::ConstantOp::create(builder, loc, builder.getI32IntegerAttr(v));
   };
@@ -466,8 +512,9 @@ IntegerBlock quant::qt::emitIntegerBlock(OpBuilder &builder, Location loc,
   }
   block.codes = arith::TruncIOp::create(
       builder, loc, VectorType::get({lanes}, builder.getI8Type()), codes);
-  block.scale = d.readScale(spec.scaleType, 0);
+  block.scales.push_back(d.readScale(spec.scaleType, 0));
   if (spec.offset == fmt::OffsetKind::Min)
-    block.min = d.readScale(spec.scaleType, int64_t(spec.scaleBytes()));
+    block.mins.push_back(
+        d.readScale(spec.scaleType, int64_t(spec.scaleBytes())));
   return block;
 }

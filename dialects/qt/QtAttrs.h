@@ -37,23 +37,34 @@ mlir::Value emitDequantizeElement(mlir::OpBuilder &builder,
                                   const fmt::FormatSpec &spec,
                                   BlockByteLoader loadByte, int64_t lane);
 
-/// One block of an integer-code format as `x = scale * (code - zero) + min`,
-/// for kernels that multiply the codes with quantized activations.
+/// One block of an integer-code format as
+/// `x = scale[j] * (code - zero) + min[j]` for the elements of sub-block j,
+/// for kernels that multiply the codes with quantized activations. Generic
+/// layouts have one sub-block (the whole block); the GGUF super-block layouts
+/// have 8 or 16 (their sub-blocks of 32 or 16 elements).
 struct IntegerBlock {
   /// `vector<ELEMENTS x i8>` of unsigned codes in [0, 2^bits).
   mlir::Value codes;
-  /// f32 scalar.
-  mlir::Value scale;
-  /// i32 scalar: the bias, the stored zero point, or 2^(bits-1) for signed
-  /// codes (which are shifted into unsigned range).
+  /// Elements per sub-block (consecutive elements share scale and minimum).
+  int64_t subBlockSize = 0;
+  /// f32 scalars, one per sub-block.
+  llvm::SmallVector<mlir::Value, 8> scales;
+  /// i32 scalar, shared by the block: the bias, the stored zero point, or
+  /// 2^(bits-1) for signed codes (which are shifted into unsigned range).
   mlir::Value zero;
-  /// f32 scalar for formats with a stored minimum, else null.
-  mlir::Value min;
+  /// f32 scalars, one per sub-block, for formats with a minimum; else empty.
+  llvm::SmallVector<mlir::Value, 8> mins;
 };
 
-/// True when `spec` has plain integer codes (unsigned or signed, at most 8
-/// bits) in a generic layout, so emitIntegerBlock applies.
+/// True when `spec` has integer codes of at most 8 bits under affine block
+/// parameters, so emitIntegerBlock applies: generic layouts with unsigned or
+/// signed codes and a scale, and the GGUF super-block layouts.
 bool hasIntegerCodes(const fmt::FormatSpec &spec);
+
+/// Elements sharing one scale (and minimum) in the integer decomposition of
+/// `spec` (a resolved spec with hasIntegerCodes): the block size, or the
+/// super-block layouts' sub-block size.
+int64_t integerSubBlockSize(const fmt::FormatSpec &spec);
 
 /// Emits the integer decomposition of one block (see IntegerBlock); requires
 /// hasIntegerCodes(spec).

@@ -148,4 +148,40 @@ void blockElementValues(const FormatSpec &spec, const uint8_t *block, size_t i,
     values[q] = detail::decodeGenericCode(spec, s, m, z, int(q));
 }
 
+bool hasAffineCodes(const FormatSpec &spec) {
+  if (spec.layout != Layout::Generic)
+    return true;
+  return (spec.codeKind == CodeKind::UInt || spec.codeKind == CodeKind::SInt) &&
+         spec.scaleType != ScaleType::None;
+}
+
+AffineParams blockAffineParams(const FormatSpec &spec, const uint8_t *block,
+                               size_t i) {
+  assert(isResolved(spec) && hasAffineCodes(spec) &&
+         "blockAffineParams needs a resolved spec with affine codes");
+  AffineParams params;
+  if (spec.layout != Layout::Generic) {
+    float S[16], M[16];
+    detail::kSubBlockParams(spec.layout, block, S, M);
+    size_t j = i / detail::kGeometry(spec.layout).subSize;
+    params.scale = S[j];
+    params.min = -M[j];
+    // kCodeValues' v = q - 4 (Q3_K), q - 32 (Q6_K), q otherwise.
+    params.zero = spec.layout == Layout::Q3_K   ? 4
+                  : spec.layout == Layout::Q6_K ? 32
+                                                : 0;
+    return params;
+  }
+  params.scale = detail::loadScale(spec.scaleType, block);
+  if (spec.codeKind == CodeKind::SInt)
+    params.zero = 1 << (spec.bits - 1);
+  else if (spec.offset == OffsetKind::ZeroPoint)
+    params.zero = block[spec.scaleBytes()];
+  else
+    params.zero = spec.bias;
+  if (spec.offset == OffsetKind::Min)
+    params.min = detail::loadScale(spec.scaleType, block + spec.scaleBytes());
+  return params;
+}
+
 } // namespace quant::fmt

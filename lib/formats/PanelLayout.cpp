@@ -8,6 +8,8 @@
 using namespace quant::fmt;
 
 bool quant::fmt::hasPanelLayout(const FormatSpec &spec) {
+  if (spec.layout == Layout::Q4_K)
+    return true;
   bool integerCodes =
       spec.codeKind == CodeKind::UInt || spec.codeKind == CodeKind::SInt;
   return spec.layout == Layout::Generic && spec.blockSize == 32 &&
@@ -22,6 +24,34 @@ bool quant::fmt::canPackPanels(const FormatSpec &spec, size_t rows,
          cols > 0 && cols % spec.blockSize == 0;
 }
 
+size_t quant::fmt::panelHeaderBytes(const FormatSpec &spec) {
+  return spec.layout == Layout::Generic ? 0 : spec.scaleBytes();
+}
+
+/// Stores code `code` of column i (< 32) of panel row r in the 4-bit quads
+/// at `codes` (4 x 64 bytes).
+static void storeNibble(uint8_t *codes, size_t r, size_t i, unsigned code) {
+  // Column i = 8g + 4h + j: vector g, nibble h, byte 4r + j.
+  size_t g = i / 8, h = (i / 4) % 2, j = i % 4;
+  uint8_t &byte = codes[g * 64 + 4 * r + j];
+  byte = uint8_t(h ? (byte & 0x0F) | code << 4 : (byte & 0xF0) | code);
+}
+
+/// Packs one panel-block of a super-block layout (see PanelLayout.h) from
+/// the 16 rows' blocks at source[r].
+static void packSuperBlock(const FormatSpec &spec, const uint8_t *const *source,
+                           uint8_t *out) {
+  size_t header = panelHeaderBytes(spec);
+  uint8_t *codes = out + kPanelRows * header;
+  for (size_t r = 0; r < kPanelRows; ++r) {
+    for (size_t b = 0; b < header; ++b)
+      out[kPanelRows * b + r] = source[r][b];
+    for (size_t i = 0; i < spec.blockSize; ++i)
+      storeNibble(codes + (i / 32) * 4 * 64, r, i % 32,
+                  blockElementCode(spec, source[r], i));
+  }
+}
+
 void quant::fmt::packPanels(const FormatSpec &spec, const uint8_t *in,
                             size_t rows, size_t cols, uint8_t *out) {
   size_t blockBytes = spec.blockBytes(), blocks = cols / spec.blockSize;
@@ -34,6 +64,13 @@ void quant::fmt::packPanels(const FormatSpec &spec, const uint8_t *in,
     uint8_t *panelOut = out + panel * kPanelRows * rowBytes;
     for (size_t b = 0; b < blocks; ++b) {
       uint8_t *block = panelOut + b * kPanelRows * blockBytes;
+      if (spec.layout != Layout::Generic) {
+        const uint8_t *source[kPanelRows];
+        for (size_t r = 0; r < kPanelRows; ++r)
+          source[r] = panelIn + r * rowBytes + b * blockBytes;
+        packSuperBlock(spec, source, block);
+        continue;
+      }
       uint8_t *scales = block, *mins = block + kPanelRows * scaleBytes;
       uint8_t *codes = mins + kPanelRows * minBytes;
       for (size_t r = 0; r < kPanelRows; ++r) {
@@ -46,10 +83,7 @@ void quant::fmt::packPanels(const FormatSpec &spec, const uint8_t *in,
             codes[(i / 4) * 64 + 4 * r + i % 4] = uint8_t(code);
             continue;
           }
-          // Column i = 8g + 4h + j: vector g, nibble h, byte 4r + j.
-          size_t g = i / 8, h = (i / 4) % 2, j = i % 4;
-          uint8_t &byte = codes[g * 64 + 4 * r + j];
-          byte = uint8_t(h ? (byte & 0x0F) | code << 4 : (byte & 0xF0) | code);
+          storeNibble(codes, r, i, code);
         }
       }
     }

@@ -49,45 +49,6 @@
 namespace quant::e2e {
 namespace {
 
-/// A weight block's integer decomposition: x = scale * (c - zero) + min.
-struct WeightBlock {
-  double scale = 0, zero = 0, min = 0;
-};
-
-double readScalar(fmt::ScaleType type, const uint8_t *bytes) {
-  switch (type) {
-  case fmt::ScaleType::F32: {
-    float value;
-    std::memcpy(&value, bytes, sizeof(value));
-    return value;
-  }
-  case fmt::ScaleType::F16:
-    return fmt::halfToFloat(uint16_t(bytes[0] | bytes[1] << 8));
-  case fmt::ScaleType::BF16:
-    return fmt::bf16ToFloat(uint16_t(bytes[0] | bytes[1] << 8));
-  case fmt::ScaleType::E8M0:
-    return fmt::e8m0ToFloat(bytes[0]);
-  case fmt::ScaleType::None:
-    return 1;
-  }
-  return 1;
-}
-
-/// The decomposition of the block at `bytes` of `spec` (a generic layout).
-WeightBlock readWeightBlock(const fmt::FormatSpec &spec, const uint8_t *bytes) {
-  WeightBlock block;
-  block.scale = readScalar(spec.scaleType, bytes);
-  if (spec.codeKind == fmt::CodeKind::SInt)
-    block.zero = double(1 << (spec.bits - 1));
-  else if (spec.offset == fmt::OffsetKind::ZeroPoint)
-    block.zero = bytes[spec.scaleBytes()];
-  else
-    block.zero = spec.bias;
-  if (spec.offset == fmt::OffsetKind::Min)
-    block.min = readScalar(spec.scaleType, bytes + spec.scaleBytes());
-  return block;
-}
-
 /// One activation row as the int8 strategy sees it.
 struct QuantizedActivations {
   std::vector<double> step;    ///< d of each element's block
@@ -149,20 +110,20 @@ Reference referenceInt8Matmul(const fmt::FormatSpec &format,
         const float *w = &weights[size_t(row * depth)];
         const uint8_t *bytes = &storage[size_t(row) * rowBytes];
         double sum = 0, leaves = 0, codec = 0, ties = 0, magnitude = 0;
-        WeightBlock block;
         for (int64_t k = 0; k < depth; ++k) {
-          if (k % blockSize == 0)
-            block = readWeightBlock(spec, bytes + size_t(k / blockSize) *
-                                                      spec.blockBytes());
+          fmt::AffineParams block = fmt::blockAffineParams(
+              spec, bytes + size_t(k / blockSize) * spec.blockBytes(),
+              size_t(k % blockSize));
           double d = q.step[size_t(k)], code = q.codes[size_t(k)];
           double xq = d * code;
-          double wc = double(w[k]) - block.min; // s (c - z)
-          sum += wc * xq + block.min * double(x[k]);
-          magnitude += std::fabs(wc * xq) + std::fabs(block.min * x[k]);
-          leaves += std::fabs(block.scale) * d * std::fabs(code) *
-                        (codeRange + std::fabs(block.zero)) +
-                    std::fabs(block.min * x[k]);
-          codec += (std::fabs(w[k]) + std::fabs(block.min)) * std::fabs(xq);
+          double min = block.min;
+          double wc = double(w[k]) - min; // s (c - z)
+          sum += wc * xq + min * double(x[k]);
+          magnitude += std::fabs(wc * xq) + std::fabs(min * x[k]);
+          leaves += std::fabs(double(block.scale)) * d * std::fabs(code) *
+                        (codeRange + std::abs(block.zero)) +
+                    std::fabs(min * x[k]);
+          codec += (std::fabs(w[k]) + std::fabs(min)) * std::fabs(xq);
           if (q.ambiguous[size_t(k)])
             ties += std::fabs(wc) * d;
         }

@@ -83,10 +83,7 @@ const char *strategyName(Strategy strategy) {
 }
 
 bool supportsInt8(const fmt::FormatSpec &spec) {
-  bool integerCodes = spec.codeKind == fmt::CodeKind::UInt ||
-                      spec.codeKind == fmt::CodeKind::SInt;
-  return spec.layout == fmt::Layout::Generic && spec.bits <= 8 &&
-         integerCodes && spec.scaleType != fmt::ScaleType::None &&
+  return fmt::hasAffineCodes(spec) && spec.bits <= 8 &&
          (spec.blockSize == 0 || spec.blockSize == 32 ||
           spec.blockSize % 64 == 0);
 }

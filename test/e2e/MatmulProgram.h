@@ -46,9 +46,10 @@ enum class Strategy {
 /// "float" / "int8", as quant-compile spells it.
 const char *strategyName(Strategy strategy);
 
-/// True when quant-compile's int8 strategy handles `spec`: plain integer
-/// codes of at most 8 bits in a generic layout with a scale, in blocks of 32,
-/// of a multiple of 64, or per row.
+/// True when quant-compile's int8 strategy handles `spec`: integer codes of
+/// at most 8 bits under affine block parameters (fmt::hasAffineCodes: generic
+/// layouts with a scale, the K-quants), in blocks of 32, of a multiple of 64,
+/// or per row.
 bool supportsInt8(const fmt::FormatSpec &spec);
 
 /// The formats of testFormats() that support the int8 strategy.

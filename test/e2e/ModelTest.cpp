@@ -118,9 +118,9 @@ std::vector<ModelCase> cpuCases() {
   std::vector<ModelCase> cases;
   for (const char *format : kFormats)
     cases.push_back(makeCase(format, "float"));
-  // The default strategy on this machine for the integer block formats
-  // (K-quants use the float strategy).
-  for (const char *format : {"q4_0", "q4_1", "q5_0", "q8_0"})
+  // The default strategy on machines with VNNI for the integer block
+  // formats, K-quants included (sub-blocks of 32 and of 16).
+  for (const char *format : {"q4_0", "q4_1", "q5_0", "q8_0", "q4_k", "q6_k"})
     cases.push_back(makeCase(format, "int8"));
   addModelVariants(cases);
   return cases;

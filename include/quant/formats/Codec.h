@@ -112,6 +112,26 @@ void setBlockElementCode(const FormatSpec &spec, uint8_t *block, size_t i,
 void blockElementValues(const FormatSpec &spec, const uint8_t *block, size_t i,
                         float *values);
 
+/// The affine parameters of an element of a format with integer codes:
+/// value = scale * (code - zero) + min, with `code` the unsigned stored code
+/// (signed codes taken with their top bit flipped, zero = 2^(bits-1)).
+struct AffineParams {
+  float scale = 0;
+  int zero = 0;  ///< The bias, the stored zero point or 2^(bits-1).
+  float min = 0; ///< 0 for formats without a minimum.
+};
+
+/// True when every element of `spec` decodes as AffineParams describe:
+/// generic layouts with unsigned or signed codes and a scale, and the
+/// K-quant layouts (sub-block scale d * sc_j, minimum -dmin * m_j).
+bool hasAffineCodes(const FormatSpec &spec);
+
+/// The parameters element `i` of `block` decodes with (requires
+/// hasAffineCodes(spec)); the float32 scale and minimum the decoder uses,
+/// so the value is the decoder's up to the rounding of its products.
+AffineParams blockAffineParams(const FormatSpec &spec, const uint8_t *block,
+                               size_t i);
+
 /// Code width in bits of a minifloat encoding (4, 6 or 8).
 unsigned miniFloatBits(MiniFloat t);
 /// Largest finite magnitude of a minifloat encoding (6, 7.5, 28, 448, 57344).

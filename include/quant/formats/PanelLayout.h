@@ -15,8 +15,19 @@
 //            column 4q + i.
 //
 // One 64-byte vector is thus 16 rows x 4 consecutive columns, the operand of
-// one dot-product instruction. The panel-block has exactly the bytes of the
-// 16 blocks it replaces, so a packed tensor keeps its size and offset.
+// one dot-product instruction.
+//
+// Super-blocks of 256 with 4-bit codes and sub-blocks of 32 (q4_k): each
+// panel-block (16 rows x 256 columns) is
+//
+//   the block header (the bytes before the codes: f16 d and dmin, the 12
+//     bytes of 6-bit sub-block scales and minima), transposed: header byte
+//     b of row r at 16 b + r;
+//   the codes of the 8 sub-blocks one after the other, each in the 4-bit
+//     order above (4 x 64 bytes).
+//
+// A panel-block has exactly the bytes of the 16 blocks it replaces, so a
+// packed tensor keeps its size and offset.
 //
 //===----------------------------------------------------------------------===//
 
@@ -35,8 +46,13 @@ constexpr size_t kPanelRows = 16;
 
 /// True when matrices of `spec` can be stored as packed panels: a generic
 /// layout of 32-element blocks with 4- or 8-bit integer codes, an f16 scale
-/// and no stored zero point (q4_0, q4_1, q8_0 and inline formats like them).
+/// and no stored zero point (q4_0, q4_1, q8_0 and inline formats like them),
+/// or the q4_k super-block layout.
 bool hasPanelLayout(const FormatSpec &spec);
+
+/// Bytes of a block before its codes that a panel-block stores transposed
+/// (super-block layouts: 16 for q4_k), 0 for generic layouts.
+size_t panelHeaderBytes(const FormatSpec &spec);
 
 /// True when a `rows` x `cols` matrix of `spec` can be packed: hasPanelLayout
 /// and whole panels and blocks.
