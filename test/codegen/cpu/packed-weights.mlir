@@ -42,10 +42,35 @@ func.func @bytes(%x: tensor<4x256xf32>, %w: !qt.tensor<16x256x#qt.q8_0>) -> tens
 
 // -----
 
-// K-quants have no panel layout.
-func.func @kquant(%x: tensor<1x256xf32>, %w: !qt.tensor<16x256x#qt.q4_k>) -> tensor<1x16xf32> {
+// Q4_K super-blocks are read a whole super-block per step: the 16 rows' f16
+// d and dmin from their transposed header bytes (low and high byte vectors
+// joined), each sub-block's 6-bit scale and minimum decoded lane-wise from
+// header byte vectors, then the sub-block's 4 vectors of nibbles. 8
+// sub-blocks per step: 8 x 8 dot products per activation row (the first
+// tile shown; the tiles for other row counts follow).
+// CHECK-LABEL: func.func private @__qt_matmul_kernel_0
+// CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1, 2]] : memref<16x2x144xi8> into memref<4608xi8>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c2{{.*}} step %c1
+// CHECK: vector.load %{{.*}} : memref<4608xi8>, vector<16xi8>
+// CHECK: arith.extui %{{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK: vector.bitcast %{{.*}} : vector<16xi16> to vector<16xf16>
+// CHECK: %[[NIBBLES:.*]] = vector.load %{{.*}} : memref<4608xi8>, vector<64xi8>
+// CHECK: arith.andi %[[NIBBLES]], %{{.*}} : vector<64xi8>
+// CHECK-COUNT-64: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// CHECK: scf.yield
+// CHECK: vector.maskedstore
+// CHECK: return
+func.func @q4_k(%x: tensor<1x512xf32>, %w: !qt.tensor<16x512x#qt.q4_k>) -> tensor<1x16xf32> {
+  %y = qt.matmul %x, %w transpose_b {qt.packed_weights} : tensor<1x512xf32>, !qt.tensor<16x512x#qt.q4_k> -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}
+
+// -----
+
+// K-quants with sub-blocks of 16 have no panel layout.
+func.func @kquant(%x: tensor<1x256xf32>, %w: !qt.tensor<16x256x#qt.q6_k>) -> tensor<1x16xf32> {
   // expected-error @below {{has packed-panel weights, which need the int8 strategy, a format with a panel layout and whole panels of 16 rows}}
-  %y = qt.matmul %x, %w transpose_b {qt.packed_weights} : tensor<1x256xf32>, !qt.tensor<16x256x#qt.q4_k> -> tensor<1x16xf32>
+  %y = qt.matmul %x, %w transpose_b {qt.packed_weights} : tensor<1x256xf32>, !qt.tensor<16x256x#qt.q6_k> -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
 }
 
