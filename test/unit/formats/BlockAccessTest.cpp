@@ -92,6 +92,45 @@ TEST_P(BlockAccess, CodesAndValuesMatchTheDecoder) {
   }
 }
 
+TEST_P(BlockAccess, AffineParamsDescribeTheValues) {
+  const FormatSpec spec = GetParam().resolvedFor(96);
+  // Only codebooks and minifloats lack affine codes.
+  bool tableCodes = spec.layout == Layout::Generic &&
+                    (spec.codeKind == CodeKind::Codebook ||
+                     spec.codeKind == CodeKind::MiniFloat);
+  ASSERT_EQ(hasAffineCodes(spec), !tableCodes) << spec.name;
+  if (tableCodes)
+    return;
+  const size_t n = spec.blockSize;
+  const unsigned codes = blockCodeCount(spec);
+  // Signed codes are taken with their top bit flipped (AffineParams).
+  const unsigned flip = spec.layout == Layout::Generic &&
+                                spec.codeKind == CodeKind::SInt
+                            ? 1u << (spec.bits - 1)
+                            : 0;
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.5f, 1.0f);
+  std::vector<float> x(n);
+  for (float &v : x)
+    v = normal(rng);
+  std::vector<uint8_t> block(spec.blockBytes());
+  quantizeBlock(spec, x.data(), block.data());
+  std::vector<float> values(codes);
+  for (size_t i = 0; i < n; ++i) {
+    AffineParams params = blockAffineParams(spec, block.data(), i);
+    blockElementValues(spec, block.data(), i, values.data());
+    for (unsigned c = 0; c < codes; ++c) {
+      double scaled = double(params.scale) * (double(c ^ flip) - params.zero);
+      // The decoder rounds the product and the sum with the minimum (or the
+      // K-quants' S * v - M) in float32: at most 2 roundings of 2^-24
+      // relative to |s v| + |m|; 2^-22 leaves room for neither more.
+      double bound = 0x1.0p-22 * (std::fabs(scaled) + std::fabs(params.min));
+      ASSERT_NEAR(values[c], scaled + params.min, bound)
+          << spec.name << " element " << i << " code " << c;
+    }
+  }
+}
+
 std::string formatName(const ::testing::TestParamInfo<FormatSpec> &info) {
   return info.param.name;
 }

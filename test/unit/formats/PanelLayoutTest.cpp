@@ -25,13 +25,16 @@ namespace {
 const FormatSpec &named(const char *name) { return test::namedSpec(name); }
 
 TEST(PanelLayout, FormatsWithPanels) {
-  for (const char *name : {"q4_0", "q4_1", "q8_0"})
+  for (const char *name : {"q4_0", "q4_1", "q8_0", "q4_k"})
     EXPECT_TRUE(hasPanelLayout(named(name))) << name;
-  // 5-bit codes, K-quant super-blocks, per-row scales, 128-blocks,
-  // codebooks and minifloats keep the row-major layout.
-  for (const char *name : {"q5_0", "q5_1", "q4_k", "q6_k", "int8_pc",
-                           "int4_g128", "nf4", "iq4_nl", "mxfp4", "fp8_e4m3"})
+  // 5-bit codes, K-quants with 5-bit codes or sub-blocks of 16, per-row
+  // scales, 128-blocks, codebooks and minifloats keep the row-major layout.
+  for (const char *name :
+       {"q5_0", "q5_1", "q2_k", "q3_k", "q5_k", "q6_k", "int8_pc",
+        "int4_g128", "nf4", "iq4_nl", "mxfp4", "fp8_e4m3"})
     EXPECT_FALSE(hasPanelLayout(named(name))) << name;
+  EXPECT_EQ(panelHeaderBytes(named("q4_k")), 16u);
+  EXPECT_EQ(panelHeaderBytes(named("q4_0")), 0u);
   const FormatSpec &q4 = named("q4_0");
   EXPECT_TRUE(canPackPanels(q4, 32, 64));
   EXPECT_FALSE(canPackPanels(q4, 24, 64)) << "rows not a multiple of 16";
@@ -86,6 +89,48 @@ void checkPacked(const char *name) {
           got = (i / 4) % 2 ? byte >> 4 : byte & 0x0F;
         }
         ASSERT_EQ(got, want) << "row " << r << " column " << b * 32 + i;
+      }
+    }
+}
+
+/// Packs a random 32 x 512 q4_k matrix and checks every header byte and
+/// code against PanelLayout.h's super-block layout.
+TEST(PanelLayout, PackedSuperBlocks) {
+  const FormatSpec &spec = named("q4_k");
+  const size_t rows = 32, cols = 512, blocks = cols / spec.blockSize;
+  const size_t blockBytes = spec.blockBytes(), rowBytes = blocks * blockBytes;
+  const size_t header = 16; // f16 d, f16 dmin, 12 bytes of scales
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> values(rows * cols);
+  for (float &v : values)
+    v = normal(rng);
+  std::vector<uint8_t> stored(rows * rowBytes);
+  for (size_t r = 0; r < rows; ++r)
+    quantizeRow(spec, &values[r * cols], cols, &stored[r * rowBytes]);
+  ASSERT_TRUE(canPackPanels(spec, rows, cols));
+  EXPECT_FALSE(canPackPanels(spec, rows, 384)) << "not whole super-blocks";
+  std::vector<uint8_t> packed(stored.size() + 1, 0xA5);
+  packPanels(spec, stored.data(), rows, cols, packed.data());
+  EXPECT_EQ(packed.back(), 0xA5);
+  for (size_t r = 0; r < rows; ++r)
+    for (size_t b = 0; b < blocks; ++b) {
+      const uint8_t *source = &stored[r * rowBytes + b * blockBytes];
+      size_t panel = r / kPanelRows, lane = r % kPanelRows;
+      const uint8_t *panelBlock = &packed[panel * kPanelRows * rowBytes +
+                                          b * kPanelRows * blockBytes];
+      for (size_t byte = 0; byte < header; ++byte)
+        ASSERT_EQ(panelBlock[kPanelRows * byte + lane], source[byte])
+            << "header byte " << byte << " of row " << r << " block " << b;
+      const uint8_t *codes = panelBlock + kPanelRows * header;
+      for (size_t i = 0; i < spec.blockSize; ++i) {
+        // Sub-block i / 32 (4 x 64 bytes each), then the 4-bit order.
+        size_t column = i % 32;
+        uint8_t byte = codes[(i / 32) * 256 + (column / 8) * 64 + 4 * lane +
+                             column % 4];
+        unsigned got = (column / 4) % 2 ? byte >> 4 : byte & 0x0F;
+        ASSERT_EQ(got, blockElementCode(spec, source, i))
+            << "row " << r << " column " << b * 256 + i;
       }
     }
 }
