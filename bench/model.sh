@@ -24,14 +24,17 @@ bin=${QUANT_BUILD_DIR:-$root/build}/bin
 mkdir -p "$dir"
 echo "# $(date -u +%Y-%m-%d) $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, threads=$threads"
 
-# DRAM bandwidth as fp32 sgemv streams it (4096 x 14336, 235 MB).
-bandwidth=$("$bin/quant-bench" matmul --format q8_0 --m 4096 --k 14336 --n 1 \
-  --threads "$threads" --baseline openblas | sed -n 's/.*openblas.*gbps=\([0-9.]*\).*/\1/p')
-echo "openblas sgemv bandwidth: $bandwidth GB/s"
+# DRAM bandwidth as fp32 sgemv streams it (4096 x 14336, 235 MB). This
+# machine's bandwidth drifts, so it is measured right before and right after
+# each model's run, and the roofline uses their mean.
+sgemv_bandwidth() {
+  "$bin/quant-bench" matmul --format q8_0 --m 4096 --k 14336 --n 1 \
+    --threads "$threads" --baseline openblas | sed -n 's/.*openblas.*gbps=\([0-9.]*\).*/\1/p'
+}
 
 prompt=$(python3 -c "print(','.join(str(3 + (i * 7919) % 31990) for i in range(512)))")
-printf '%-6s %10s %10s %9s %9s %12s %12s %12s %9s\n' format make_s compile_s exe_MB rss_MB \
-  prompt_tok/s decode_tok/s decode_GB/s roofline
+printf '%-6s %10s %10s %9s %9s %12s %12s %12s %9s %9s\n' format make_s compile_s exe_MB rss_MB \
+  prompt_tok/s decode_tok/s decode_GB/s sgemv_GB/s roofline
 for format in ${formats//,/ }; do
   model=$dir/tinyllama-$format.gguf exe=$dir/tinyllama-$format
   start=$(date +%s.%N)
@@ -46,8 +49,11 @@ for format in ${formats//,/ }; do
   # Bytes read per decoded token: every tensor but the embedding table (one
   # row of it is read).
   bytes=$("$bin/quant-gguf" info "$model" | awk '$2 ~ /\.weight$/ && $2 != "token_embd.weight" {s += $NF} END {print s}')
+  before=$(sgemv_bandwidth)
   /usr/bin/time -f '%M' -o "$dir/rss.txt" "$exe" --tokens "$prompt" -n 64 --temp 0 \
     --threads "$threads" >/dev/null 2>"$dir/run.txt"
+  after=$(sgemv_bandwidth)
+  bandwidth=$(python3 -c "print(($before + $after) / 2)")
   speeds=$(grep 'tok/s' "$dir/run.txt")
   prompt_rate=$(echo "$speeds" | sed -n 's/prompt \([0-9.]*\) tok\/s.*/\1/p')
   decode_rate=$(echo "$speeds" | sed -n 's/.*generation \([0-9.]*\) tok\/s.*/\1/p')
@@ -58,7 +64,7 @@ fmt, made, start, compiled, exe, rss, prompt, decode, nbytes, bw = sys.argv[1:]
 gbps = float(decode) * float(nbytes) / 1e9
 print(f"{fmt:<6} {float(made)-float(start):10.1f} {float(compiled)-float(made):10.1f} "
       f"{os.path.getsize(exe)/1e6:9.1f} {int(rss)/1e3:9.1f} {float(prompt):12.1f} "
-      f"{float(decode):12.2f} {gbps:12.2f} {gbps/float(bw):9.2f}")
+      f"{float(decode):12.2f} {gbps:12.2f} {float(bw):9.1f} {gbps/float(bw):9.2f}")
 PY
   rm -f "$model" "$exe"
 done

@@ -193,7 +193,8 @@ public:
   VectorType i8Vector(int64_t n) { return VectorType::get({n}, b.getI8Type()); }
 
   /// The 8 quads (16 rows x 4 columns) of one 32-column block whose packed
-  /// codes start at byte `at` of `bytes`.
+  /// codes start at byte `at` of `bytes`: 8 byte vectors, or 4 nibble
+  /// vectors followed (5- and 6-bit codes) by 1 or 2 vectors of high bits.
   SmallVector<Value, 8> loadQuads(Value bytes, Value at, unsigned bits) {
     SmallVector<Value, 8> quads;
     auto splat = [&](int8_t v) -> Value {
@@ -212,6 +213,30 @@ public:
       // Low nibbles: quad 2v; high nibbles: quad 2v + 1.
       quads.push_back(arith::AndIOp::create(b, loc, loaded, splat(15)));
       quads.push_back(arith::ShRUIOp::create(b, loc, loaded, splat(4)));
+    }
+    if (bits == 4 || bits == 8)
+      return quads;
+    // 5- and 6-bit codes: the high bits of quad q sit in plane vector
+    // q / perPlane at bit (q % perPlane) * high; moved to bit 4 and joined.
+    int64_t high = bits - 4, perPlane = 8 / high;
+    int8_t highMask = int8_t(((1 << high) - 1) << 4);
+    SmallVector<Value, 2> planes;
+    for (int64_t v = 0; v < 8 / perPlane; ++v)
+      planes.push_back(vector::LoadOp::create(
+          b, loc, i8Vector(kChunk), bytes,
+          ValueRange{arith::AddIOp::create(b, loc, at,
+                                           index((4 + v) * kChunk))}));
+    for (int64_t q = 0; q < 8; ++q) {
+      Value plane = planes[q / perPlane];
+      int64_t shift = (q % perPlane) * high;
+      if (shift < 4)
+        plane = arith::ShLIOp::create(b, loc, plane, splat(int8_t(4 - shift)));
+      else if (shift > 4)
+        plane =
+            arith::ShRUIOp::create(b, loc, plane, splat(int8_t(shift - 4)));
+      quads[q] = arith::OrIOp::create(
+          b, loc, quads[q],
+          arith::AndIOp::create(b, loc, plane, splat(highMask)));
     }
     return quads;
   }

@@ -338,7 +338,7 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
   // of the output; GPU: loops b h g d l, the sum innermost).
   SmallVector<int64_t> outShape{batch, kvHeads, group, headDim};
   bool sumInnermost = options.reductionInnermost;
-  int64_t l = sumInnermost ? 4 : 3, d = sumInnermost ? 3 : 4;
+  unsigned l = sumInnermost ? 4 : 3, d = sumInnermost ? 3 : 4;
   SmallVector<IteratorType> weightedLoops{kPar, kPar, kPar, kPar, kPar};
   weightedLoops[l] = kRed;
   Value weighted = generic(

@@ -8,12 +8,12 @@
 using namespace quant::fmt;
 
 bool quant::fmt::hasPanelLayout(const FormatSpec &spec) {
-  if (spec.layout == Layout::Q4_K)
+  if (spec.layout == Layout::Q4_K || spec.layout == Layout::Q5_K)
     return true;
   bool integerCodes =
       spec.codeKind == CodeKind::UInt || spec.codeKind == CodeKind::SInt;
   return spec.layout == Layout::Generic && spec.blockSize == 32 &&
-         integerCodes && (spec.bits == 4 || spec.bits == 8) &&
+         integerCodes && ((spec.bits >= 4 && spec.bits <= 6) || spec.bits == 8) &&
          spec.scaleType == ScaleType::F16 &&
          (spec.offset == OffsetKind::None || spec.offset == OffsetKind::Min);
 }
@@ -37,6 +37,27 @@ static void storeNibble(uint8_t *codes, size_t r, size_t i, unsigned code) {
   byte = uint8_t(h ? (byte & 0x0F) | code << 4 : (byte & 0xF0) | code);
 }
 
+/// Stores code `code` of column i (< 32) of panel row r in the 32-column
+/// block's codes at `codes` (64 * bits bytes; see PanelLayout.h).
+static void storeCode(uint8_t *codes, size_t r, size_t i, unsigned code,
+                      unsigned bits) {
+  if (bits == 8) {
+    codes[(i / 4) * 64 + 4 * r + i % 4] = uint8_t(code);
+    return;
+  }
+  storeNibble(codes, r, i, code & 0x0F);
+  if (bits == 4)
+    return;
+  // The high bits of quad q = i / 4 (byte 4r + i % 4 of the quad): in plane
+  // vector q / perPlane at bit (q % perPlane) * high.
+  unsigned high = bits - 4, perPlane = 8 / high;
+  size_t q = i / 4, v = q / perPlane;
+  unsigned shift = unsigned(q % perPlane) * high;
+  uint8_t &byte = codes[256 + v * 64 + 4 * r + i % 4];
+  byte = uint8_t((byte & ~(((1u << high) - 1) << shift)) |
+                 (code >> 4) << shift);
+}
+
 /// Packs one panel-block of a super-block layout (see PanelLayout.h) from
 /// the 16 rows' blocks at source[r].
 static void packSuperBlock(const FormatSpec &spec, const uint8_t *const *source,
@@ -47,8 +68,8 @@ static void packSuperBlock(const FormatSpec &spec, const uint8_t *const *source,
     for (size_t b = 0; b < header; ++b)
       out[kPanelRows * b + r] = source[r][b];
     for (size_t i = 0; i < spec.blockSize; ++i)
-      storeNibble(codes + (i / 32) * 4 * 64, r, i % 32,
-                  blockElementCode(spec, source[r], i));
+      storeCode(codes + (i / 32) * 64 * spec.bits, r, i % 32,
+                blockElementCode(spec, source[r], i), spec.bits);
   }
 }
 
@@ -79,11 +100,7 @@ void quant::fmt::packPanels(const FormatSpec &spec, const uint8_t *in,
         std::memcpy(mins + r * minBytes, source + scaleBytes, minBytes);
         for (size_t i = 0; i < spec.blockSize; ++i) {
           unsigned code = blockElementCode(spec, source, i) ^ flip;
-          if (spec.bits == 8) {
-            codes[(i / 4) * 64 + 4 * r + i % 4] = uint8_t(code);
-            continue;
-          }
-          storeNibble(codes, r, i, code);
+          storeCode(codes, r, i, code, spec.bits);
         }
       }
     }

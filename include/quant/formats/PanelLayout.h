@@ -12,19 +12,23 @@
 //            at column 8g + i in its low nibble and at 8g + 4 + i in its
 //            high nibble (i < 4);
 //     8-bit: 8 x 64 bytes; byte 4r + i of vector q holds row r's code at
-//            column 4q + i.
+//            column 4q + i;
+//     5- and 6-bit: the low 4 bits as for 4-bit codes, then the high bits
+//            (h = bits - 4 of each code) in 1 or 2 more vectors: quad q
+//            (columns 4q..4q+3) has its high bits in vector q / (8 / h) at
+//            bit (q % (8 / h)) * h of byte 4r + i.
 //
 // One 64-byte vector is thus 16 rows x 4 consecutive columns, the operand of
 // one dot-product instruction.
 //
-// Super-blocks of 256 with 4-bit codes and sub-blocks of 32 (q4_k): each
-// panel-block (16 rows x 256 columns) is
+// Super-blocks of 256 with sub-blocks of 32 (q4_k, q5_k): each panel-block
+// (16 rows x 256 columns) is
 //
 //   the block header (the bytes before the codes: f16 d and dmin, the 12
 //     bytes of 6-bit sub-block scales and minima), transposed: header byte
 //     b of row r at 16 b + r;
-//   the codes of the 8 sub-blocks one after the other, each in the 4-bit
-//     order above (4 x 64 bytes).
+//   the codes of the 8 sub-blocks one after the other, each in the order
+//     above for its code width (4 x 64 bytes for q4_k, 5 x 64 for q5_k).
 //
 // A panel-block has exactly the bytes of the 16 blocks it replaces, so a
 // packed tensor keeps its size and offset.
@@ -45,13 +49,13 @@ namespace quant::fmt {
 constexpr size_t kPanelRows = 16;
 
 /// True when matrices of `spec` can be stored as packed panels: a generic
-/// layout of 32-element blocks with 4- or 8-bit integer codes, an f16 scale
-/// and no stored zero point (q4_0, q4_1, q8_0 and inline formats like them),
-/// or the q4_k super-block layout.
+/// layout of 32-element blocks with 4-, 5-, 6- or 8-bit integer codes, an f16
+/// scale and no stored zero point (q4_0, q4_1, q5_0, q5_1, q8_0 and inline
+/// formats like them), or the q4_k and q5_k super-block layouts.
 bool hasPanelLayout(const FormatSpec &spec);
 
 /// Bytes of a block before its codes that a panel-block stores transposed
-/// (super-block layouts: 16 for q4_k), 0 for generic layouts.
+/// (super-block layouts: 16 for q4_k and q5_k), 0 for generic layouts.
 size_t panelHeaderBytes(const FormatSpec &spec);
 
 /// True when a `rows` x `cols` matrix of `spec` can be packed: hasPanelLayout

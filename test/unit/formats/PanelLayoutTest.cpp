@@ -25,20 +25,37 @@ namespace {
 const FormatSpec &named(const char *name) { return test::namedSpec(name); }
 
 TEST(PanelLayout, FormatsWithPanels) {
-  for (const char *name : {"q4_0", "q4_1", "q8_0", "q4_k"})
+  for (const char *name : {"q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q4_k",
+                           "q5_k"})
     EXPECT_TRUE(hasPanelLayout(named(name))) << name;
-  // 5-bit codes, K-quants with 5-bit codes or sub-blocks of 16, per-row
-  // scales, 128-blocks, codebooks and minifloats keep the row-major layout.
-  for (const char *name :
-       {"q5_0", "q5_1", "q2_k", "q3_k", "q5_k", "q6_k", "int8_pc",
-        "int4_g128", "nf4", "iq4_nl", "mxfp4", "fp8_e4m3"})
+  // K-quants with sub-blocks of 16, per-row scales, 128-blocks, codebooks
+  // and minifloats keep the row-major layout.
+  for (const char *name : {"q2_k", "q3_k", "q6_k", "int8_pc", "int4_g128",
+                           "nf4", "iq4_nl", "mxfp4", "fp8_e4m3"})
     EXPECT_FALSE(hasPanelLayout(named(name))) << name;
   EXPECT_EQ(panelHeaderBytes(named("q4_k")), 16u);
+  EXPECT_EQ(panelHeaderBytes(named("q5_k")), 16u);
   EXPECT_EQ(panelHeaderBytes(named("q4_0")), 0u);
   const FormatSpec &q4 = named("q4_0");
   EXPECT_TRUE(canPackPanels(q4, 32, 64));
   EXPECT_FALSE(canPackPanels(q4, 24, 64)) << "rows not a multiple of 16";
   EXPECT_FALSE(canPackPanels(q4, 0, 64));
+}
+
+/// The code of column i (< 32) of panel row `lane` in a 32-column block's
+/// packed codes, read with PanelLayout.h's formulas.
+unsigned packedCode(const uint8_t *codes, unsigned bits, size_t lane,
+                    size_t i) {
+  if (bits == 8)
+    return codes[(i / 4) * 64 + 4 * lane + i % 4];
+  uint8_t byte = codes[(i / 8) * 64 + 4 * lane + i % 4];
+  unsigned code = (i / 4) % 2 ? byte >> 4 : byte & 0x0F;
+  if (bits == 4)
+    return code;
+  unsigned high = bits - 4, perPlane = 8 / high, q = unsigned(i / 4);
+  uint8_t plane = codes[256 + (q / perPlane) * 64 + 4 * lane + i % 4];
+  return code | ((plane >> ((q % perPlane) * high)) & ((1u << high) - 1))
+                    << 4;
 }
 
 /// Packs a random 32 x 96 matrix of `name` and checks every element.
@@ -81,22 +98,17 @@ void checkPacked(const char *name) {
       const uint8_t *codes = mins + kPanelRows * minBytes;
       for (size_t i = 0; i < spec.blockSize; ++i) {
         unsigned want = blockElementCode(spec, source, i) ^ flip;
-        unsigned got;
-        if (spec.bits == 8) {
-          got = codes[(i / 4) * 64 + 4 * lane + i % 4];
-        } else {
-          uint8_t byte = codes[(i / 8) * 64 + 4 * lane + i % 4];
-          got = (i / 4) % 2 ? byte >> 4 : byte & 0x0F;
-        }
-        ASSERT_EQ(got, want) << "row " << r << " column " << b * 32 + i;
+        ASSERT_EQ(packedCode(codes, spec.bits, lane, i), want)
+            << "row " << r << " column " << b * 32 + i;
       }
     }
 }
 
-/// Packs a random 32 x 512 q4_k matrix and checks every header byte and
-/// code against PanelLayout.h's super-block layout.
-TEST(PanelLayout, PackedSuperBlocks) {
-  const FormatSpec &spec = named("q4_k");
+/// Packs a random 32 x 512 matrix of `name` and checks every header byte
+/// and code against PanelLayout.h's super-block layout.
+void checkPackedSuperBlocks(const char *name) {
+  SCOPED_TRACE(name);
+  const FormatSpec &spec = named(name);
   const size_t rows = 32, cols = 512, blocks = cols / spec.blockSize;
   const size_t blockBytes = spec.blockBytes(), rowBytes = blocks * blockBytes;
   const size_t header = 16; // f16 d, f16 dmin, 12 bytes of scales
@@ -124,19 +136,22 @@ TEST(PanelLayout, PackedSuperBlocks) {
             << "header byte " << byte << " of row " << r << " block " << b;
       const uint8_t *codes = panelBlock + kPanelRows * header;
       for (size_t i = 0; i < spec.blockSize; ++i) {
-        // Sub-block i / 32 (4 x 64 bytes each), then the 4-bit order.
-        size_t column = i % 32;
-        uint8_t byte = codes[(i / 32) * 256 + (column / 8) * 64 + 4 * lane +
-                             column % 4];
-        unsigned got = (column / 4) % 2 ? byte >> 4 : byte & 0x0F;
-        ASSERT_EQ(got, blockElementCode(spec, source, i))
+        // Sub-block i / 32 (64 * bits bytes each), then the 32-block order.
+        const uint8_t *sub = codes + (i / 32) * 64 * spec.bits;
+        ASSERT_EQ(packedCode(sub, spec.bits, lane, i % 32),
+                  blockElementCode(spec, source, i))
             << "row " << r << " column " << b * 256 + i;
       }
     }
 }
 
+TEST(PanelLayout, PackedSuperBlocks) {
+  for (const char *name : {"q4_k", "q5_k"})
+    checkPackedSuperBlocks(name);
+}
+
 TEST(PanelLayout, PackedCodesAndParameters) {
-  for (const char *name : {"q4_0", "q4_1", "q8_0"})
+  for (const char *name : {"q4_0", "q4_1", "q5_0", "q5_1", "q8_0"})
     checkPacked(name);
 }
 
