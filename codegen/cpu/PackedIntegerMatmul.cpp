@@ -67,7 +67,8 @@ struct PanelBlock {
 };
 
 /// Reads 32-block `sub` of step `step` (index) of the panel whose first row
-/// is `m0`: block step * blocksPerStep + sub of its row.
+/// is `m0`: block step * blocksPerStep + sub of its row (tile's
+/// blocksPerStep).
 using PanelReader = llvm::function_ref<PanelBlock(Value step, int64_t sub)>;
 
 class PanelBuilder {
@@ -75,25 +76,24 @@ public:
   PanelBuilder(OpBuilder &b, Location loc, const MatmulKernelSpec &spec,
                const QuantizedActivations &x, Value w, Value y)
       : b(b), loc(loc), spec(spec), x(x), w(w), y(y),
-        kb(b, loc, spec), K(spec.reductionSize) {
-    // Packed super-blocks are read a whole super-block per step, so that
-    // each 32-block's parameters are decoded with static bit positions.
-    if (spec.packedWeights && kb.format.layout != fmt::Layout::Generic)
-      blocksPerStep = kb.format.blockSize / kActBlock;
-  }
+        kb(b, loc, spec), K(spec.reductionSize) {}
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
-  Panel allocate() {
+  /// Scratch for one panel: its codes (unless `paramsOnly`: weights packed
+  /// at compile time keep theirs in place) and block parameters.
+  Panel allocate(bool paramsOnly = false) {
     Type i32 = b.getI32Type(), f32 = b.getF32Type();
     auto alloc = [&](ArrayRef<int64_t> shape, Type type) -> Value {
       return memref::AllocOp::create(b, loc, MemRefType::get(shape, type),
                                      ValueRange{}, b.getI64IntegerAttr(64));
     };
     Panel panel;
-    panel.codes = alloc({K / 4, kPanelRows}, i32);
+    if (!paramsOnly)
+      panel.codes = alloc({K / 4, kPanelRows}, i32);
     panel.scale = alloc({K / kActBlock, kPanelRows}, f32);
-    panel.zero = alloc({K / kActBlock, kPanelRows}, f32);
+    if (!paramsOnly || qt::superBlockLayout(kb.format).codeBias != 0)
+      panel.zero = alloc({K / kActBlock, kPanelRows}, f32);
     if (kb.format.offset == fmt::OffsetKind::Min)
       panel.min = alloc({K / kActBlock, kPanelRows}, f32);
     return panel;
@@ -156,7 +156,6 @@ public:
 
   /// Block `block` of a panel decoded into `panel`.
   PanelBlock readDecoded(const Panel &panel, Value block) {
-    auto f32x16 = VectorType::get({kLanes}, b.getF32Type());
     auto i32x16 = VectorType::get({kLanes}, b.getI32Type());
     auto i8x64 = VectorType::get({kChunk}, b.getI8Type());
     PanelBlock result;
@@ -168,14 +167,86 @@ public:
           vector::LoadOp::create(b, loc, i32x16, panel.codes,
                                  ValueRange{quad, index(0)})));
     }
+    readDecodedParams(panel, block, result);
+    return result;
+  }
+
+  /// The parameters of block `block` of a panel decoded into `panel`.
+  void readDecodedParams(const Panel &panel, Value block, PanelBlock &result) {
+    auto f32x16 = VectorType::get({kLanes}, b.getF32Type());
     auto params = [&](Value buffer) -> Value {
       return vector::LoadOp::create(b, loc, f32x16, buffer,
                                     ValueRange{block, index(0)});
     };
     result.scale = params(panel.scale);
-    result.zero = params(panel.zero);
+    if (panel.zero)
+      result.zero = params(panel.zero);
     if (panel.min)
       result.min = params(panel.min);
+  }
+
+  /// Decodes the block parameters of the packed super-block panel at row m0
+  /// into `panel` (paramsOnly), once for all its activation rows.
+  void decodeSuperBlockParams(const Panel &panel, Value bytes, Value m0) {
+    OpBuilder::InsertionGuard guard(b);
+    int64_t subBlocks = kb.format.blockSize / kActBlock;
+    auto superBlocks = scf::ForOp::create(
+        b, loc, index(0), index(K / kb.format.blockSize), index(1));
+    b.setInsertionPointToStart(superBlocks.getBody());
+    Value superBlock = superBlocks.getInductionVar();
+    for (int64_t sub = 0; sub < subBlocks; ++sub) {
+      PanelBlock params = superBlockParams(bytes, m0, superBlock, sub);
+      Value block = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, superBlock, index(subBlocks)),
+          index(sub));
+      auto store = [&](Value value, Value buffer) {
+        vector::StoreOp::create(b, loc, value, buffer,
+                                ValueRange{block, index(0)});
+      };
+      store(params.scale, panel.scale);
+      if (panel.zero)
+        store(params.zero, panel.zero);
+      if (panel.min)
+        store(params.min, panel.min);
+    }
+  }
+
+  /// 32-block `sub` of super-block `superBlock` of the packed super-block
+  /// panel at row m0, parameters decoded in the loop (one tile of
+  /// activation rows: no point in decoding them beforehand).
+  PanelBlock readPackedSuperBlockInline(Value bytes, Value m0,
+                                        Value superBlock, int64_t sub) {
+    const fmt::FormatSpec &format = kb.format;
+    PanelBlock result = superBlockParams(bytes, m0, superBlock, sub);
+    int64_t codes = int64_t(kPanelRows * fmt::panelHeaderBytes(format)) +
+                    sub * (kActBlock * kPanelRows * format.bits / 8);
+    result.quads = loadQuads(
+        bytes,
+        arith::AddIOp::create(b, loc, panelBlockStart(m0, superBlock),
+                              index(codes)),
+        format.bits);
+    return result;
+  }
+
+  /// Block `block` of the packed super-block panel at row m0: its codes in
+  /// place, its parameters from decodeSuperBlockParams.
+  PanelBlock readPackedSuperBlock(const Panel &panel, Value bytes, Value m0,
+                                  Value block) {
+    const fmt::FormatSpec &format = kb.format;
+    int64_t subBlocks = format.blockSize / kActBlock;
+    PanelBlock result;
+    readDecodedParams(panel, block, result);
+    Value superBlock = arith::DivUIOp::create(b, loc, block, index(subBlocks));
+    Value sub = arith::RemUIOp::create(b, loc, block, index(subBlocks));
+    Value codes = arith::AddIOp::create(
+        b, loc, panelBlockStart(m0, superBlock),
+        arith::AddIOp::create(
+            b, loc,
+            index(int64_t(kPanelRows * fmt::panelHeaderBytes(format))),
+            arith::MulIOp::create(
+                b, loc, sub,
+                index(kActBlock * kPanelRows * format.bits / 8))));
+    result.quads = loadQuads(bytes, codes, format.bits);
     return result;
   }
 
@@ -288,12 +359,13 @@ public:
             DenseElementsAttr::get(f32x16, b.getF32FloatAttr(-float(zero)))));
   }
 
-  /// 32-block `sub` of super-block `superBlock` of the panel at row m0 of
-  /// weights stored as packed super-block panels: the sub-block's scale
-  /// d * (sc - scaleBias) and minimum -dmin * m decoded for the 16 rows at
-  /// once from the transposed header (the layout's bit fields, lane-wise).
-  PanelBlock readPackedSuperBlock(Value bytes, Value m0, Value superBlock,
-                                  int64_t sub) {
+  /// The parameters of 32-block `sub` of super-block `superBlock` of the
+  /// panel at row m0 of weights stored as packed super-block panels: the
+  /// sub-block's scale d * (sc - scaleBias) and minimum -dmin * m decoded
+  /// for the 16 rows at once from the transposed header (the layout's bit
+  /// fields, lane-wise; the header is at the start of the block).
+  PanelBlock superBlockParams(Value bytes, Value m0, Value superBlock,
+                              int64_t sub) {
     const fmt::FormatSpec &format = kb.format;
     qt::SuperBlockLayout layout = qt::superBlockLayout(format);
     Value start = panelBlockStart(m0, superBlock);
@@ -360,19 +432,14 @@ public:
               b, loc, halfAt(layout.dminOffset),
               arith::SIToFPOp::create(b, loc, f32x16,
                                       field(layout.subMins[sub]))));
-    int64_t codes = int64_t(kPanelRows * fmt::panelHeaderBytes(format)) +
-                    sub * (kActBlock * kPanelRows * format.bits / 8);
-    result.quads = loadQuads(
-        bytes, arith::AddIOp::create(b, loc, start, index(codes)),
-        format.bits);
     return result;
   }
 
   /// Activation rows [n0, n0 + count) against the panel of rows m0...
   /// (read through `read`); `lanes` (vector<16xi1>) masks the stores to the
   /// range's rows.
-  void tile(PanelReader read, Value m0, Value lanes, Value n0,
-            int64_t count) {
+  void tile(PanelReader read, Value m0, Value lanes, Value n0, int64_t count,
+            int64_t blocksPerStep = 1) {
     OpBuilder::InsertionGuard guard(b);
     Type f32 = b.getF32Type(), i32 = b.getI32Type();
     auto f32x16 = VectorType::get({kLanes}, f32);
@@ -446,8 +513,6 @@ public:
   Value w, y;
   IntegerKernelBuilder kb;
   int64_t K;
-  /// 32-blocks per step of the micro-kernel's loop along K.
-  int64_t blocksPerStep = 1;
 };
 
 } // namespace
@@ -488,14 +553,19 @@ void quant::cpu::integer::emitPackedPanels(OpBuilder &b, Location loc,
       b, loc, arith::DivUIOp::create(b, loc, begin, panelRows), panelRows);
   // Weights packed at compile time are read in place; otherwise each panel
   // is decoded into scratch buffers first.
+  // Packed super-blocks keep their codes in place but have their sub-block
+  // parameters decoded once per panel: cutting 6-bit fields out of the
+  // header costs ~25 vector operations per 32-block, which per 8-row tile
+  // made them a quarter slower than q4_0 at N = 32.
   bool prepacked = spec.packedWeights;
+  bool superBlocks = prepacked && pb.kb.format.layout != fmt::Layout::Generic;
   Panel panel;
   Value bytes;
   if (prepacked)
     bytes = memref::CollapseShapeOp::create(
         b, loc, w, ArrayRef<ReassociationIndices>{{0, 1, 2}});
-  else
-    panel = pb.allocate();
+  if (!prepacked || superBlocks)
+    panel = pb.allocate(/*paramsOnly=*/prepacked);
   auto loop = scf::ForOp::create(b, loc, firstPanel, end, panelRows);
   {
     OpBuilder::InsertionGuard guard(b);
@@ -527,25 +597,47 @@ void quant::cpu::integer::emitPackedPanels(OpBuilder &b, Location loc,
                               splat(first)),
         arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, iota,
                               splat(last)));
-    auto readPacked = [&](Value step, int64_t sub) {
-      if (pb.blocksPerStep > 1)
-        return pb.readPackedSuperBlock(bytes, m0, step, sub);
-      return pb.readPacked(bytes, m0, step);
+    auto readPacked = [&](Value block, int64_t) {
+      return pb.readPacked(bytes, m0, block);
     };
-    auto readDecoded = [&](Value step, int64_t) {
-      return pb.readDecoded(panel, step);
+    auto readDecoded = [&](Value block, int64_t) {
+      return pb.readDecoded(panel, block);
     };
-    emitTiledLoop(b, loc, pb.index(0), x.rows, kRowTile,
-                  [&](OpBuilder &tb, Value n0, int64_t count) {
-                    OpBuilder::InsertionGuard inner(b);
-                    b.setInsertionPoint(tb.getInsertionBlock(),
-                                        tb.getInsertionPoint());
-                    if (prepacked)
-                      pb.tile(readPacked, m0, lanes, n0, count);
-                    else
-                      pb.tile(readDecoded, m0, lanes, n0, count);
-                  });
+    auto readSuperBlock = [&](Value block, int64_t) {
+      return pb.readPackedSuperBlock(panel, bytes, m0, block);
+    };
+    auto readSuperBlockInline = [&](Value superBlock, int64_t sub) {
+      return pb.readPackedSuperBlockInline(bytes, m0, superBlock, sub);
+    };
+    auto tiles = [&](PanelReader read, int64_t blocksPerStep) {
+      emitTiledLoop(b, loc, pb.index(0), x.rows, kRowTile,
+                    [&](OpBuilder &tb, Value n0, int64_t count) {
+                      OpBuilder::InsertionGuard inner(b);
+                      b.setInsertionPoint(tb.getInsertionBlock(),
+                                          tb.getInsertionPoint());
+                      pb.tile(read, m0, lanes, n0, count, blocksPerStep);
+                    });
+    };
+    if (!prepacked) {
+      tiles(readDecoded, 1);
+    } else if (!superBlocks) {
+      tiles(readPacked, 1);
+    } else {
+      // One tile of activation rows (decode) decodes the parameters as it
+      // streams the panel, a super-block per step; more decode them first.
+      Value manyTiles = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ugt, x.rows, pb.index(kRowTile));
+      auto choice = scf::IfOp::create(b, loc, manyTiles,
+                                      /*withElseRegion=*/true);
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(&choice.getThenRegion().front());
+      pb.decodeSuperBlockParams(panel, bytes, m0);
+      tiles(readSuperBlock, 1);
+      b.setInsertionPointToStart(&choice.getElseRegion().front());
+      tiles(readSuperBlockInline,
+            pb.kb.format.blockSize / kActBlock);
+    }
   }
-  if (!prepacked)
+  if (panel.scale)
     pb.deallocate(panel);
 }

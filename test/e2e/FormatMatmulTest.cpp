@@ -305,6 +305,7 @@ TEST_P(Matmul, SmallN) { checkCase("small_n"); }
 TEST_P(Matmul, TailNM) { checkCase("tail_n_m"); }
 TEST_P(Matmul, FullTiles) { checkCase("full_tiles"); }
 TEST_P(Matmul, Panels) { checkCase("panels"); }
+TEST_P(Matmul, PackedTiles) { checkCase("packed_tiles"); }
 TEST_P(Matmul, PlainWeights) { checkCase("plain"); }
 TEST_P(Matmul, Matvec) { checkCase("matvec"); }
 TEST_P(Matmul, Vecmat) { checkCase("vecmat"); }

@@ -215,6 +215,10 @@ std::vector<MatmulCase> matmulCases(const TestFormat &format,
       // panels of 16 weight rows and 5 rows left to the per-row path, and
       // two 8-row tiles with 3 rows left over.
       {"panels", F::TransposedB, 1, 19, 37, depth},
+      // Whole panels (the int8 strategy packs these constant weights for
+      // the formats with a panel layout) against more than one 8-row tile,
+      // so packed super-blocks decode their parameters before the tiles.
+      {"packed_tiles", F::TransposedB, 1, 19, 32, depth},
       {"plain", F::Plain, 1, 5, 13, depth},
       {"matvec", F::Matvec, 1, 1, 37, depth},
       {"vecmat", F::Vecmat, 1, 1, 13, depth},

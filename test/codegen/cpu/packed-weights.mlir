@@ -42,17 +42,25 @@ func.func @bytes(%x: tensor<4x256xf32>, %w: !qt.tensor<16x256x#qt.q8_0>) -> tens
 
 // -----
 
-// Q4_K super-blocks are read a whole super-block per step: the 16 rows' f16
-// d and dmin from their transposed header bytes (low and high byte vectors
-// joined), each sub-block's 6-bit scale and minimum decoded lane-wise from
-// header byte vectors, then the sub-block's 4 vectors of nibbles. 8
-// sub-blocks per step: 8 x 8 dot products per activation row (the first
-// tile shown; the tiles for other row counts follow).
+// Q4_K super-blocks: the 16 rows' f16 d and dmin come from their transposed
+// header bytes (low and high byte vectors joined), each sub-block's 6-bit
+// scale and minimum are decoded lane-wise from header byte vectors, and the
+// codes are read in place. With more than one 8-row tile of activations the
+// parameters of a panel are decoded first (a loop over its 2 super-blocks
+// storing 16-lane scales and minima); with one tile (decode) they are
+// decoded as the panel streams, a whole super-block per step: 8 sub-blocks,
+// 8 x 8 dot products per activation row.
 // CHECK-LABEL: func.func private @__qt_matmul_kernel_0
 // CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1, 2]] : memref<16x2x144xi8> into memref<4608xi8>
+// CHECK: %[[SCALES:.*]] = memref.alloc() {{.*}} : memref<16x16xf32>
+// CHECK: scf.if
 // CHECK: scf.for %{{.*}} = %{{.*}} to %c2{{.*}} step %c1
 // CHECK: vector.load %{{.*}} : memref<4608xi8>, vector<16xi8>
 // CHECK: arith.extui %{{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK: vector.bitcast %{{.*}} : vector<16xi16> to vector<16xf16>
+// CHECK: vector.store %{{.*}}, %[[SCALES]]
+// CHECK: } else {
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c2{{.*}} step %c1
 // CHECK: vector.bitcast %{{.*}} : vector<16xi16> to vector<16xf16>
 // CHECK: %[[NIBBLES:.*]] = vector.load %{{.*}} : memref<4608xi8>, vector<64xi8>
 // CHECK: arith.andi %[[NIBBLES]], %{{.*}} : vector<64xi8>
