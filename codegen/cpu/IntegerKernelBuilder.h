@@ -215,12 +215,17 @@ struct QuantizedActivations {
   Value rows; ///< index
   /// memref<? x K/4 x i32>: the int8 codes, 4 consecutive columns per element.
   Value codes;
-  /// memref<? x K/32 x f32>: per 32-block, d and d * sum(q).
-  Value blockScale, blockCorrection;
-  /// memref<? x K/32 x f32>: per 32-block, the sum of the activations
-  /// (formats with a minimum; null otherwise).
-  Value blockSum;
+  /// memref<? x K/32 x f32>: per 32-block, d.
+  Value blockScale;
+  /// memref<? x K/32*G x f32>, G = paramGroupsPerBlock: per weight
+  /// parameter group (the 32-block, or each half of it), d * sum(q) and
+  /// (formats with a minimum; null otherwise) the sum of the activations.
+  Value blockCorrection, blockSum;
 };
+
+/// Weight parameter groups per 32-column block on the packed-panel path: 1,
+/// or 2 for formats whose scales change every 16 columns (q2_k, q3_k, q6_k).
+int64_t paramGroupsPerBlock(const MatmulKernelSpec &spec);
 
 /// True when emitPackedPanels handles `spec`.
 bool canUsePackedPanels(const MatmulKernelSpec &spec);

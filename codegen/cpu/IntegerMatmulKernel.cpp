@@ -124,6 +124,7 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   // row-major weights take it from kPackedPanelMinRows activation rows on
   // when the operands allow it, the per-row path otherwise.
   bool packedPanels = canUsePackedPanels(spec);
+  int64_t groups = packedPanels ? paramGroupsPerBlock(spec) : 1;
   bool rowPath = !spec.packedWeights;
   Value usePanels;
   if (packedPanels && rowPath)
@@ -157,9 +158,9 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   if (packedPanels) {
     Value panelRows = rowsIf(/*panels=*/true);
     quantized.blockScale = alloc(K / kActBlock, f32, panelRows);
-    quantized.blockCorrection = alloc(K / kActBlock, f32, panelRows);
+    quantized.blockCorrection = alloc(K / kActBlock * groups, f32, panelRows);
     if (hasMin)
-      quantized.blockSum = alloc(K / kActBlock, f32, panelRows);
+      quantized.blockSum = alloc(K / kActBlock * groups, f32, panelRows);
   }
 
   auto rowOf = [&](OpBuilder &ob, Value batch, Value n) -> Value {
@@ -215,20 +216,33 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
     Value quadCol = arith::DivUIOp::create(
         ob, loc, col, arith::ConstantIndexOp::create(ob, loc, 4));
     vector::StoreOp::create(ob, loc, quads, xq, ValueRange{r, quadCol});
-    Value sumQ = vector::ReductionOp::create(ob, loc,
-                                             vector::CombiningKind::ADD, q32);
-    Value blockCorrection = arith::MulFOp::create(
-        ob, loc, d, arith::SIToFPOp::create(ob, loc, ob.getF32Type(), sumQ));
     auto storeBlockFactors = [&](OpBuilder &pb) {
       memref::StoreOp::create(pb, loc, d, quantized.blockScale,
                               ValueRange{r, t});
-      memref::StoreOp::create(pb, loc, blockCorrection,
-                              quantized.blockCorrection, ValueRange{r, t});
-      if (hasMin)
-        memref::StoreOp::create(
+      // The sums over each of the block's `groups` parameter groups.
+      auto groupSums = [&](Value values, Type element) -> Value {
+        auto sums = VectorType::get({groups}, element);
+        Value zero = arith::ConstantOp::create(
+            pb, loc, DenseElementsAttr::get(sums, pb.getZeroAttr(element)));
+        return vector::MultiDimReductionOp::create(
             pb, loc,
-            vector::ReductionOp::create(pb, loc, vector::CombiningKind::ADD, a),
-            quantized.blockSum, ValueRange{r, t});
+            vector::ShapeCastOp::create(
+                pb, loc,
+                VectorType::get({groups, kActBlock / groups}, element),
+                values),
+            zero, ArrayRef<bool>{false, true}, vector::CombiningKind::ADD);
+      };
+      auto groupsF32 = VectorType::get({groups}, f32);
+      Value at = arith::MulIOp::create(
+          pb, loc, t, arith::ConstantIndexOp::create(pb, loc, groups));
+      Value corrections = arith::MulFOp::create(
+          pb, loc, vector::BroadcastOp::create(pb, loc, groupsF32, d),
+          arith::SIToFPOp::create(pb, loc, groupsF32, groupSums(q32, i32)));
+      vector::StoreOp::create(pb, loc, corrections, quantized.blockCorrection,
+                              ValueRange{r, at});
+      if (hasMin)
+        vector::StoreOp::create(pb, loc, groupSums(a, f32), quantized.blockSum,
+                                ValueRange{r, at});
     };
     auto storeLaneFactors = [&](OpBuilder &lb) {
       auto f32x8 = VectorType::get({kActBlock / kPerLane}, f32);

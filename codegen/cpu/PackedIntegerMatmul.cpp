@@ -55,15 +55,18 @@ constexpr int64_t kQuadsPerBlock = kActBlock / 4;
 /// The buffers of one panel decoded at run time.
 struct Panel {
   Value codes; ///< memref<K/4 x 16 x i32>
-  Value scale, zero, min; ///< memref<K/32 x 16 x f32> (min may be null)
+  /// memref<K/32*G x 16 x f32>, G parameter groups per 32-block (zero and
+  /// min may be null).
+  Value scale, zero, min;
 };
 
 /// The weight side of one 32-block of a panel: its 8 quads (vector<64xi8>,
-/// 16 rows x 4 columns each) and parameters (vector<16xf32>: S, Z = -s z and
-/// M, which may be null).
+/// 16 rows x 4 columns each) and, per parameter group (1, or 2 of 16
+/// columns each), vector<16xf32> parameters: S, Z = -s z and M (Z and M
+/// empty when the format has none).
 struct PanelBlock {
   SmallVector<Value, 8> quads;
-  Value scale, zero, min;
+  SmallVector<Value, 2> scale, zero, min;
 };
 
 /// Reads 32-block `sub` of step `step` (index) of the panel whose first row
@@ -76,7 +79,8 @@ public:
   PanelBuilder(OpBuilder &b, Location loc, const MatmulKernelSpec &spec,
                const QuantizedActivations &x, Value w, Value y)
       : b(b), loc(loc), spec(spec), x(x), w(w), y(y),
-        kb(b, loc, spec), K(spec.reductionSize) {}
+        kb(b, loc, spec), K(spec.reductionSize),
+        groups(paramGroupsPerBlock(spec)) {}
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
 
@@ -91,11 +95,12 @@ public:
     Panel panel;
     if (!paramsOnly)
       panel.codes = alloc({K / 4, kPanelRows}, i32);
-    panel.scale = alloc({K / kActBlock, kPanelRows}, f32);
+    int64_t params = K / kActBlock * groups;
+    panel.scale = alloc({params, kPanelRows}, f32);
     if (!paramsOnly || qt::superBlockLayout(kb.format).codeBias != 0)
-      panel.zero = alloc({K / kActBlock, kPanelRows}, f32);
+      panel.zero = alloc({params, kPanelRows}, f32);
     if (kb.format.offset == fmt::OffsetKind::Min)
-      panel.min = alloc({K / kActBlock, kPanelRows}, f32);
+      panel.min = alloc({params, kPanelRows}, f32);
     return panel;
   }
 
@@ -133,11 +138,13 @@ public:
         Value codes = vector::ExtractOp::create(b, loc, quads, q);
         memref::StoreOp::create(b, loc, codes, panel.codes, ValueRange{at, r});
       }
-      // Lanes [8h, 8h + 8) of the chunk's parameters are sub-block h's.
-      Value block0 = arith::DivUIOp::create(b, loc, column, index(kActBlock));
-      for (int64_t h = 0; h < kChunk / kActBlock; ++h) {
-        int64_t lane = h * (kActBlock / kPerLane);
-        Value block = arith::AddIOp::create(b, loc, block0, index(h));
+      // Lanes [h * run, (h + 1) * run) of the chunk's parameters are those
+      // of its parameter group h (32 or 16 columns).
+      int64_t groupColumns = kActBlock / groups;
+      Value group0 = arith::DivUIOp::create(b, loc, column, index(groupColumns));
+      for (int64_t h = 0; h < kChunk / groupColumns; ++h) {
+        int64_t lane = h * (groupColumns / kPerLane);
+        Value block = arith::AddIOp::create(b, loc, group0, index(h));
         Value scale = vector::ExtractOp::create(b, loc, chunk.scale, lane);
         Value zero = vector::ExtractOp::create(b, loc, chunk.zero, lane);
         Value zeroTerm = arith::NegFOp::create(
@@ -174,15 +181,20 @@ public:
   /// The parameters of block `block` of a panel decoded into `panel`.
   void readDecodedParams(const Panel &panel, Value block, PanelBlock &result) {
     auto f32x16 = VectorType::get({kLanes}, b.getF32Type());
-    auto params = [&](Value buffer) -> Value {
-      return vector::LoadOp::create(b, loc, f32x16, buffer,
-                                    ValueRange{block, index(0)});
-    };
-    result.scale = params(panel.scale);
-    if (panel.zero)
-      result.zero = params(panel.zero);
-    if (panel.min)
-      result.min = params(panel.min);
+    for (int64_t g = 0; g < groups; ++g) {
+      Value at = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, block, index(groups)),
+          index(g));
+      auto params = [&](Value buffer) -> Value {
+        return vector::LoadOp::create(b, loc, f32x16, buffer,
+                                      ValueRange{at, index(0)});
+      };
+      result.scale.push_back(params(panel.scale));
+      if (panel.zero)
+        result.zero.push_back(params(panel.zero));
+      if (panel.min)
+        result.min.push_back(params(panel.min));
+    }
   }
 
   /// Decodes the block parameters of the packed super-block panel at row m0
@@ -199,15 +211,20 @@ public:
       Value block = arith::AddIOp::create(
           b, loc, arith::MulIOp::create(b, loc, superBlock, index(subBlocks)),
           index(sub));
-      auto store = [&](Value value, Value buffer) {
-        vector::StoreOp::create(b, loc, value, buffer,
-                                ValueRange{block, index(0)});
-      };
-      store(params.scale, panel.scale);
-      if (panel.zero)
-        store(params.zero, panel.zero);
-      if (panel.min)
-        store(params.min, panel.min);
+      for (int64_t g = 0; g < groups; ++g) {
+        Value at = arith::AddIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, block, index(groups)),
+            index(g));
+        auto store = [&](Value value, Value buffer) {
+          vector::StoreOp::create(b, loc, value, buffer,
+                                  ValueRange{at, index(0)});
+        };
+        store(params.scale[g], panel.scale);
+        if (panel.zero)
+          store(params.zero[g], panel.zero);
+        if (panel.min)
+          store(params.min[g], panel.min);
+      }
     }
   }
 
@@ -333,15 +350,16 @@ public:
       return arith::ExtFOp::create(b, loc, f32x16, halves);
     };
     PanelBlock result;
-    result.scale = params(0);
+    result.scale.push_back(params(0));
     // Z = -s z with the format's constant zero point (signed codes are
     // stored shifted by 2^(bits-1)).
     int64_t zero = format.codeKind == fmt::CodeKind::SInt
                        ? int64_t(1) << (format.bits - 1)
                        : format.bias;
-    result.zero = zeroTerm(result.scale, zero);
+    if (zero)
+      result.zero.push_back(zeroTerm(result.scale[0], zero));
     if (format.offset == fmt::OffsetKind::Min)
-      result.min = params(kPanelRows * scaleBytes);
+      result.min.push_back(params(kPanelRows * scaleBytes));
     result.quads = loadQuads(bytes, at(kPanelRows * (scaleBytes + minBytes)),
                              format.bits);
     return result;
@@ -363,7 +381,7 @@ public:
   /// panel at row m0 of weights stored as packed super-block panels: the
   /// sub-block's scale d * (sc - scaleBias) and minimum -dmin * m decoded
   /// for the 16 rows at once from the transposed header (the layout's bit
-  /// fields, lane-wise; the header is at the start of the block).
+  /// fields, lane-wise).
   PanelBlock superBlockParams(Value bytes, Value m0, Value superBlock,
                               int64_t sub) {
     const fmt::FormatSpec &format = kb.format;
@@ -376,10 +394,11 @@ public:
       return arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(i32x16, b.getI32IntegerAttr(v)));
     };
-    // Header byte `byte` of the 16 rows, zero-extended.
+    // Block byte `byte` (a header byte) of the 16 rows, zero-extended.
+    int64_t headerAt = int64_t(fmt::panelHeaderOffset(format));
     auto headerByte = [&](int64_t byte) -> Value {
-      Value at = arith::AddIOp::create(b, loc, start,
-                                       index(int64_t(kPanelRows) * byte));
+      Value at = arith::AddIOp::create(
+          b, loc, start, index(int64_t(kPanelRows) * (byte - headerAt)));
       Value raw =
           vector::LoadOp::create(b, loc, i8Vector(kPanelRows), bytes, at);
       return arith::ExtUIOp::create(b, loc, i32x16, raw);
@@ -412,26 +431,32 @@ public:
       return result;
     };
     PanelBlock result;
-    Value scaleCode = field(layout.subScales[sub]);
-    if (layout.subScalesSigned) {
-      Value amount = constant(int32_t(32 - layout.subScaleBits));
-      scaleCode = arith::ShRSIOp::create(
-          b, loc, arith::ShLIOp::create(b, loc, scaleCode, amount), amount);
+    // The layout's sub-blocks j covering the 32-block (1, or 2 of 16).
+    for (int64_t g = 0; g < groups; ++g) {
+      int64_t j = sub * groups + g;
+      Value scaleCode = field(layout.subScales[j]);
+      if (layout.subScalesSigned) {
+        Value amount = constant(int32_t(32 - layout.subScaleBits));
+        scaleCode = arith::ShRSIOp::create(
+            b, loc, arith::ShLIOp::create(b, loc, scaleCode, amount), amount);
+      }
+      if (layout.scaleBias)
+        scaleCode = arith::SubIOp::create(b, loc, scaleCode,
+                                          constant(layout.scaleBias));
+      Value scale = arith::MulFOp::create(
+          b, loc, halfAt(layout.dOffset),
+          arith::SIToFPOp::create(b, loc, f32x16, scaleCode));
+      result.scale.push_back(scale);
+      if (layout.codeBias)
+        result.zero.push_back(zeroTerm(scale, layout.codeBias));
+      if (!layout.subMins.empty())
+        result.min.push_back(arith::NegFOp::create(
+            b, loc,
+            arith::MulFOp::create(
+                b, loc, halfAt(layout.dminOffset),
+                arith::SIToFPOp::create(b, loc, f32x16,
+                                        field(layout.subMins[j])))));
     }
-    if (layout.scaleBias)
-      scaleCode = arith::SubIOp::create(b, loc, scaleCode,
-                                        constant(layout.scaleBias));
-    result.scale = arith::MulFOp::create(
-        b, loc, halfAt(layout.dOffset),
-        arith::SIToFPOp::create(b, loc, f32x16, scaleCode));
-    result.zero = zeroTerm(result.scale, layout.codeBias);
-    if (!layout.subMins.empty())
-      result.min = arith::NegFOp::create(
-          b, loc,
-          arith::MulFOp::create(
-              b, loc, halfAt(layout.dminOffset),
-              arith::SIToFPOp::create(b, loc, f32x16,
-                                      field(layout.subMins[sub]))));
     return result;
   }
 
@@ -470,33 +495,51 @@ public:
       Value quad0 =
           arith::MulIOp::create(b, loc, block, index(kQuadsPerBlock));
       PanelBlock weightBlock = read(step, sub);
-      SmallVector<Value> dots(count, zeroI);
+      // One integer dot product per activation row and parameter group.
+      SmallVector<SmallVector<Value>> dots(groups,
+                                           SmallVector<Value>(count, zeroI));
       for (int64_t q = 0; q < kQuadsPerBlock; ++q) {
         Value quad = arith::AddIOp::create(b, loc, quad0, index(q));
         Value weights = weightBlock.quads[q];
+        SmallVector<Value> &groupDots = dots[q * groups / kQuadsPerBlock];
         for (int64_t j = 0; j < count; ++j) {
           Value four = memref::LoadOp::create(b, loc, x.codes,
                                               ValueRange{rows[j], quad});
           Value activations = vector::BitCastOp::create(
               b, loc, i8x64,
               vector::BroadcastOp::create(b, loc, i32x16, four));
-          dots[j] = sk.accumulateDot(dots[j], weights, activations);
+          groupDots[j] = sk.accumulateDot(groupDots[j], weights, activations);
         }
       }
-      Value scale = weightBlock.scale, zero = weightBlock.zero;
-      Value min = weightBlock.min;
+      Value group0 = arith::MulIOp::create(b, loc, block, index(groups));
       for (int64_t j = 0; j < count; ++j) {
-        Value dotF = arith::SIToFPOp::create(b, loc, f32x16, dots[j]);
-        Value scaled = arith::MulFOp::create(
-            b, loc, dotF, broadcast(x.blockScale, rows[j], block));
-        accs[j] = vector::FMAOp::create(b, loc, scale, scaled, accs[j]);
-        if (zero)
-          accs[j] = vector::FMAOp::create(
-              b, loc, zero, broadcast(x.blockCorrection, rows[j], block),
-              accs[j]);
-        if (min)
-          accs[j] = vector::FMAOp::create(
-              b, loc, min, broadcast(x.blockSum, rows[j], block), accs[j]);
+        auto dotF = [&](int64_t g) -> Value {
+          return arith::SIToFPOp::create(b, loc, f32x16, dots[g][j]);
+        };
+        Value d = broadcast(x.blockScale, rows[j], block);
+        if (groups == 1) {
+          Value scaled = arith::MulFOp::create(b, loc, dotF(0), d);
+          accs[j] = vector::FMAOp::create(b, loc, weightBlock.scale[0],
+                                          scaled, accs[j]);
+        } else {
+          // (S0 dot0 + S1 dot1) d: the activation scale is per 32-block.
+          Value sum = arith::MulFOp::create(b, loc, weightBlock.scale[0],
+                                            dotF(0));
+          sum = vector::FMAOp::create(b, loc, weightBlock.scale[1], dotF(1),
+                                      sum);
+          accs[j] = vector::FMAOp::create(b, loc, sum, d, accs[j]);
+        }
+        for (int64_t g = 0; g < groups; ++g) {
+          Value at = arith::AddIOp::create(b, loc, group0, index(g));
+          if (!weightBlock.zero.empty())
+            accs[j] = vector::FMAOp::create(
+                b, loc, weightBlock.zero[g],
+                broadcast(x.blockCorrection, rows[j], at), accs[j]);
+          if (!weightBlock.min.empty())
+            accs[j] = vector::FMAOp::create(
+                b, loc, weightBlock.min[g],
+                broadcast(x.blockSum, rows[j], at), accs[j]);
+        }
       }
     }
     scf::YieldOp::create(b, loc, accs);
@@ -513,20 +556,31 @@ public:
   Value w, y;
   IntegerKernelBuilder kb;
   int64_t K;
+  /// Parameter groups per 32-block (paramGroupsPerBlock).
+  int64_t groups;
 };
 
 } // namespace
 
+/// The weights' format, resolved for a row of K.
+static fmt::FormatSpec resolvedFormat(const MatmulKernelSpec &spec) {
+  return qt::QuantFormatAttrInterface(spec.format)
+      .getFormatSpec()
+      .resolvedFor(spec.reductionSize);
+}
+
+int64_t quant::cpu::integer::paramGroupsPerBlock(const MatmulKernelSpec &spec) {
+  return qt::integerSubBlockSize(resolvedFormat(spec)) % kActBlock == 0 ? 1
+                                                                         : 2;
+}
+
 bool quant::cpu::integer::canUsePackedPanels(const MatmulKernelSpec &spec) {
   // Plain y[N, M] = x[N, K] * W[M, K]^T: batched operands keep the per-row
-  // path. A panel holds one set of parameters per 32-column block, so the
-  // weights' scales must not change within one (sub-blocks of 16 do).
-  fmt::FormatSpec format = qt::QuantFormatAttrInterface(spec.format)
-                               .getFormatSpec()
-                               .resolvedFor(spec.reductionSize);
+  // path. A panel's 32-column blocks hold one or two parameter groups, so
+  // the weights' scales may change every 16 columns but not more often.
   return spec.activations.getRank() == 2 && spec.weights.getRank() == 3 &&
          spec.reductionSize % kChunk == 0 &&
-         qt::integerSubBlockSize(format) % kActBlock == 0;
+         qt::integerSubBlockSize(resolvedFormat(spec)) % (kActBlock / 2) == 0;
 }
 
 bool quant::cpu::canUsePackedWeights(const MatmulKernelSpec &spec) {

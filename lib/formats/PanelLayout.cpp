@@ -8,7 +8,8 @@
 using namespace quant::fmt;
 
 bool quant::fmt::hasPanelLayout(const FormatSpec &spec) {
-  if (spec.layout == Layout::Q4_K || spec.layout == Layout::Q5_K)
+  if (spec.layout == Layout::Q4_K || spec.layout == Layout::Q5_K ||
+      spec.layout == Layout::Q6_K)
     return true;
   bool integerCodes =
       spec.codeKind == CodeKind::UInt || spec.codeKind == CodeKind::SInt;
@@ -26,6 +27,11 @@ bool quant::fmt::canPackPanels(const FormatSpec &spec, size_t rows,
 
 size_t quant::fmt::panelHeaderBytes(const FormatSpec &spec) {
   return spec.layout == Layout::Generic ? 0 : spec.scaleBytes();
+}
+
+size_t quant::fmt::panelHeaderOffset(const FormatSpec &spec) {
+  // q6_k stores its scales and d after the codes.
+  return spec.layout == Layout::Q6_K ? spec.codeBytes() : 0;
 }
 
 /// Stores code `code` of column i (< 32) of panel row r in the 4-bit quads
@@ -62,11 +68,11 @@ static void storeCode(uint8_t *codes, size_t r, size_t i, unsigned code,
 /// the 16 rows' blocks at source[r].
 static void packSuperBlock(const FormatSpec &spec, const uint8_t *const *source,
                            uint8_t *out) {
-  size_t header = panelHeaderBytes(spec);
+  size_t header = panelHeaderBytes(spec), at = panelHeaderOffset(spec);
   uint8_t *codes = out + kPanelRows * header;
   for (size_t r = 0; r < kPanelRows; ++r) {
     for (size_t b = 0; b < header; ++b)
-      out[kPanelRows * b + r] = source[r][b];
+      out[kPanelRows * b + r] = source[r][at + b];
     for (size_t i = 0; i < spec.blockSize; ++i)
       storeCode(codes + (i / 32) * 64 * spec.bits, r, i % 32,
                 blockElementCode(spec, source[r], i), spec.bits);

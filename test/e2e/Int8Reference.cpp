@@ -14,14 +14,18 @@
 //
 // The bound, per output element, adds:
 //  * float32 rounding: every leaf product (s d c_k q_k, s z d q_k, m x_k)
-//    reaches the result through at most n = 6 K/64 + 32 roundings. The
+//    reaches the result through at most n = 6 K/64 + 32 roundings (below). The
 //    per-row path rounds at most 2 K/64 + 32 times (the products by d and
 //    s, the correction FMA, two FMAs per 64-code chunk along the row, the
 //    sums of 4 raw activations and the final reduction of 16 lanes); the
-//    packed-panel path (16 or more activation rows) keeps one float lane
+//    packed-panel path (16 or more activation rows, or packed weights) keeps one float lane
 //    per output element and rounds it up to 3 times per 32-block (the
 //    scale, zero-point and minimum FMAs) after the product by d, and the sum
-//    of a block's raw activations, 3 K/32 + 32 in all. By Higham's eq. 3.5
+//    of a block's raw activations, 3 K/32 + 32 in all. Formats whose scales
+//    change every 16 columns (q2_k, q3_k, q6_k) form S0 dot0 + S1 dot1 (two
+//    roundings) before the FMA with d, and have two zero-point and two
+//    minimum FMAs per 32-block: at most 5 K/32 + 2 + 32, counted as
+//    n = 6 K/32 + 32. By Higham's eq. 3.5
 //    the error is at most
 //      gamma_n * sum_k (|s| d |q_k| (2^bits - 1 + |z|) + |m| |x_k|);
 //  * the codec: w_k = fl(s (c_k - z)) or fl(fl(s c_k) + m) differs from the
@@ -94,7 +98,11 @@ Reference referenceInt8Matmul(const fmt::FormatSpec &format,
   std::vector<float> weights =
       decodeWeights(format, storage, shape.storageRows(), depth);
   double codeRange = double((1 << spec.bits) - 1);
-  double roundingFactor = gamma(6 * (depth / 64) + 32, kFloatUnitRoundoff);
+  bool halfBlockGroups = fmt::hasAffineCodes(spec) &&
+                         fmt::blockValueGroupSize(spec) % 32 != 0;
+  double roundingFactor =
+      gamma((halfBlockGroups ? 6 * (depth / 32) : 6 * (depth / 64)) + 32,
+            kFloatUnitRoundoff);
   double codecFactor = 2 * kFloatUnitRoundoff;
   double referenceFactor = gamma(2 * depth, kDoubleUnitRoundoff);
 

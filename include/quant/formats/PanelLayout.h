@@ -21,14 +21,15 @@
 // One 64-byte vector is thus 16 rows x 4 consecutive columns, the operand of
 // one dot-product instruction.
 //
-// Super-blocks of 256 with sub-blocks of 32 (q4_k, q5_k): each panel-block
-// (16 rows x 256 columns) is
+// Super-blocks of 256 (q4_k, q5_k, q6_k): each panel-block (16 rows x 256
+// columns) is
 //
-//   the block header (the bytes before the codes: f16 d and dmin, the 12
-//     bytes of 6-bit sub-block scales and minima), transposed: header byte
-//     b of row r at 16 b + r;
-//   the codes of the 8 sub-blocks one after the other, each in the order
-//     above for its code width (4 x 64 bytes for q4_k, 5 x 64 for q5_k).
+//   the block header (the bytes that are not codes: q4_k and q5_k's f16 d
+//     and dmin and 12 bytes of 6-bit sub-block scales and minima, q6_k's
+//     16 int8 sub-block scales and f16 d), transposed: header byte b of row
+//     r at 16 b + r;
+//   the codes of the 8 32-column blocks one after the other, each in the
+//     order above for its code width (4, 5 or 6 x 64 bytes).
 //
 // A panel-block has exactly the bytes of the 16 blocks it replaces, so a
 // packed tensor keeps its size and offset.
@@ -51,12 +52,15 @@ constexpr size_t kPanelRows = 16;
 /// True when matrices of `spec` can be stored as packed panels: a generic
 /// layout of 32-element blocks with 4-, 5-, 6- or 8-bit integer codes, an f16
 /// scale and no stored zero point (q4_0, q4_1, q5_0, q5_1, q8_0 and inline
-/// formats like them), or the q4_k and q5_k super-block layouts.
+/// formats like them), or the q4_k, q5_k and q6_k super-block layouts.
 bool hasPanelLayout(const FormatSpec &spec);
 
-/// Bytes of a block before its codes that a panel-block stores transposed
-/// (super-block layouts: 16 for q4_k and q5_k), 0 for generic layouts.
+/// Bytes of a block's header that a panel-block stores transposed
+/// (super-block layouts: 16 for q4_k and q5_k, 18 for q6_k), 0 for generic
+/// layouts.
 size_t panelHeaderBytes(const FormatSpec &spec);
+/// Offset of that header in a block: 0, or 192 for q6_k (after its codes).
+size_t panelHeaderOffset(const FormatSpec &spec);
 
 /// True when a `rows` x `cols` matrix of `spec` can be packed: hasPanelLayout
 /// and whole panels and blocks.

@@ -75,10 +75,10 @@ func.func @q4_k(%x: tensor<1x512xf32>, %w: !qt.tensor<16x512x#qt.q4_k>) -> tenso
 
 // -----
 
-// K-quants with sub-blocks of 16 have no panel layout.
-func.func @kquant(%x: tensor<1x256xf32>, %w: !qt.tensor<16x256x#qt.q6_k>) -> tensor<1x16xf32> {
+// 2- and 3-bit K-quants have no panel layout.
+func.func @kquant(%x: tensor<1x256xf32>, %w: !qt.tensor<16x256x#qt.q3_k>) -> tensor<1x16xf32> {
   // expected-error @below {{has packed-panel weights, which need the int8 strategy, a format with a panel layout and whole panels of 16 rows}}
-  %y = qt.matmul %x, %w transpose_b {qt.packed_weights} : tensor<1x256xf32>, !qt.tensor<16x256x#qt.q6_k> -> tensor<1x16xf32>
+  %y = qt.matmul %x, %w transpose_b {qt.packed_weights} : tensor<1x256xf32>, !qt.tensor<16x256x#qt.q3_k> -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
 }
 

@@ -26,15 +26,18 @@ const FormatSpec &named(const char *name) { return test::namedSpec(name); }
 
 TEST(PanelLayout, FormatsWithPanels) {
   for (const char *name : {"q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q4_k",
-                           "q5_k"})
+                           "q5_k", "q6_k"})
     EXPECT_TRUE(hasPanelLayout(named(name))) << name;
-  // K-quants with sub-blocks of 16, per-row scales, 128-blocks, codebooks
-  // and minifloats keep the row-major layout.
-  for (const char *name : {"q2_k", "q3_k", "q6_k", "int8_pc", "int4_g128",
+  // 2- and 3-bit K-quants, per-row scales, 128-blocks, codebooks and
+  // minifloats keep the row-major layout.
+  for (const char *name : {"q2_k", "q3_k", "int8_pc", "int4_g128",
                            "nf4", "iq4_nl", "mxfp4", "fp8_e4m3"})
     EXPECT_FALSE(hasPanelLayout(named(name))) << name;
   EXPECT_EQ(panelHeaderBytes(named("q4_k")), 16u);
   EXPECT_EQ(panelHeaderBytes(named("q5_k")), 16u);
+  EXPECT_EQ(panelHeaderBytes(named("q6_k")), 18u);
+  EXPECT_EQ(panelHeaderOffset(named("q6_k")), 192u);
+  EXPECT_EQ(panelHeaderOffset(named("q4_k")), 0u);
   EXPECT_EQ(panelHeaderBytes(named("q4_0")), 0u);
   const FormatSpec &q4 = named("q4_0");
   EXPECT_TRUE(canPackPanels(q4, 32, 64));
@@ -111,7 +114,10 @@ void checkPackedSuperBlocks(const char *name) {
   const FormatSpec &spec = named(name);
   const size_t rows = 32, cols = 512, blocks = cols / spec.blockSize;
   const size_t blockBytes = spec.blockBytes(), rowBytes = blocks * blockBytes;
-  const size_t header = 16; // f16 d, f16 dmin, 12 bytes of scales
+  // q4_k, q5_k: f16 d, f16 dmin, 12 bytes of scales at the start; q6_k:
+  // 16 scales and f16 d after its 192 bytes of codes.
+  const bool q6 = spec.layout == Layout::Q6_K;
+  const size_t header = q6 ? 18 : 16, headerAt = q6 ? 192 : 0;
   std::mt19937 rng(11);
   std::normal_distribution<float> normal(0.0f, 1.0f);
   std::vector<float> values(rows * cols);
@@ -132,7 +138,8 @@ void checkPackedSuperBlocks(const char *name) {
       const uint8_t *panelBlock = &packed[panel * kPanelRows * rowBytes +
                                           b * kPanelRows * blockBytes];
       for (size_t byte = 0; byte < header; ++byte)
-        ASSERT_EQ(panelBlock[kPanelRows * byte + lane], source[byte])
+        ASSERT_EQ(panelBlock[kPanelRows * byte + lane],
+                  source[headerAt + byte])
             << "header byte " << byte << " of row " << r << " block " << b;
       const uint8_t *codes = panelBlock + kPanelRows * header;
       for (size_t i = 0; i < spec.blockSize; ++i) {
@@ -146,7 +153,7 @@ void checkPackedSuperBlocks(const char *name) {
 }
 
 TEST(PanelLayout, PackedSuperBlocks) {
-  for (const char *name : {"q4_k", "q5_k"})
+  for (const char *name : {"q4_k", "q5_k", "q6_k"})
     checkPackedSuperBlocks(name);
 }
 
