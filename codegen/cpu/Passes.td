@@ -36,8 +36,8 @@ def PackConstantWeightsPass : Pass<"qt-cpu-pack-constant-weights", "::mlir::Modu
   let description = [{
     For every `qt.constant` used only as the weights of `qt.matmul`s of the
     form `y[N, M] = x[N, K] · Wᵀ` whose format has a packed-panel layout
-    (`fmt::canPackPanels`: q4_0, q4_1, q8_0 and inline formats like them,
-    M a multiple of 16), rewrites the constant's bytes with
+    (`fmt::canPackPanels`: q4_0, q4_1, q5_0, q5_1, q8_0, inline formats like
+    them, q4_k, q5_k and q6_k; M a multiple of 16), rewrites the constant's bytes with
     `fmt::packPanels` and marks those matmuls `qt.packed_weights`, so the
     int8 kernel reads them in place for every N (decode included). Run it
     only when the matmuls will use the int8 strategy.

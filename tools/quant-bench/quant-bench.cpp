@@ -98,8 +98,8 @@ void usage() {
       "  has no effect on it (only on --baseline openblas); --strategy int8 is\n"
       "  not available; --vulkan-bytes picks 8-bit storage or its emulation.\n"
       "--strategy packed: the int8 kernel on weights stored as packed panels\n"
-      "  (as quant-compile embeds a model's weights; q4_0, q4_1, q8_0, M a\n"
-      "  multiple of 16).\n"
+      "  (as quant-compile embeds a model's weights; q4_0, q4_1, q5_0, q5_1,\n"
+      "  q8_0, q4_k, q5_k, q6_k, M a multiple of 16).\n"
       "F is a named format or a format attribute as written in IR, e.g.\n"
       "  '#qt.int<bits = 3, block = 64, scale = f16, zero_point>'\n"
       "Named formats: ");
@@ -416,8 +416,8 @@ int main(int argc, char **argv) {
     if (packed) {
       if (!fmt::canPackPanels(spec, size_t(options.m), size_t(options.k)))
         die(name + " with M = " + std::to_string(options.m) +
-            " has no packed-panel layout (q4_0, q4_1, q8_0 and M a multiple "
-            "of 16)");
+            " has no packed-panel layout (q4_0, q4_1, q5_0, q5_1, q8_0, q4_k, "
+            "q5_k, q6_k and M a multiple of 16)");
       std::vector<uint8_t> rowMajor = storage;
       fmt::packPanels(spec, rowMajor.data(), size_t(options.m),
                       size_t(options.k), storage.data());
