@@ -16,14 +16,21 @@
 // horizontal sums, and the float work (a conversion and 2-3 FMAs) is spread
 // over 8 integer dot products instead of one. S is the weight scale s,
 // Z = -s z (the zero point, against c = d * sum(q) of the activation
-// block), M the minimum (against e, the activation block's sum).
+// block), M the minimum (against e, the activation block's sum). Formats
+// whose scales change every 16 columns (q2_k, q3_k, q6_k) have two
+// parameter groups per 32-block: two dot products of 4 quads each,
+// (S0 dot0 + S1 dot1) * d, and c, e per 16 columns.
 //
 // Decoding a panel costs about as much as running ~16 activation rows
 // against it, so on row-major weights the path is taken from 16 activation
 // rows on (the caller's run-time test, kPackedPanelMinRows). Weights packed
 // at compile time (MatmulKernelSpec::packedWeights, PanelLayout.h) need no
-// decoding: the micro-kernel reads their nibble or byte quads and f16
-// parameters in place, for every number of activation rows.
+// decoding: the micro-kernel reads their quads (bytes, nibbles, nibbles
+// plus high-bit vectors) and f16 parameters in place, for every number of
+// activation rows. Packed K-quant super-blocks keep 6-bit or 8-bit sub-block
+// scales in a transposed header, cut out lane-wise with the layout's bit
+// fields: per super-block as the panel streams when one 8-row tile meets it,
+// once per panel into a small buffer when more do.
 //
 //===----------------------------------------------------------------------===//
 
