@@ -1,5 +1,6 @@
 //===- LowerDispatch.cpp - qt.dispatch to the runtime's parallel loop -----===//
 
+#include "codegen/cpu/ParallelFor.h"
 #include "codegen/cpu/PointerMemRef.h"
 #include "codegen/cpu/Passes.h"
 #include "dialects/qt/QtOps.h"
@@ -20,29 +21,6 @@ using namespace quant;
 using namespace quant::cpu;
 
 namespace {
-
-constexpr llvm::StringLiteral kParallelFor = "qrt_parallel_for";
-
-/// The kernel type every dispatched kernel has: (operands, begin, end).
-FunctionType kernelType(MLIRContext *context) {
-  Type ptr = LLVM::LLVMPointerType::get(context);
-  Type i64 = IntegerType::get(context, 64);
-  return FunctionType::get(context, {ptr, i64, i64}, {});
-}
-
-/// Declares `qrt_parallel_for(kernel, operands, count, grain)` once.
-func::FuncOp declareParallelFor(ModuleOp module) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(kParallelFor))
-    return existing;
-  MLIRContext *context = module.getContext();
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  Type ptr = LLVM::LLVMPointerType::get(context);
-  Type i64 = b.getI64Type();
-  auto type = b.getFunctionType({kernelType(context), ptr, i64, i64}, {});
-  auto decl = func::FuncOp::create(b, module.getLoc(), kParallelFor, type);
-  decl.setPrivate();
-  return decl;
-}
 
 /// True when `type` is dense row-major with no offset.
 bool isDense(MemRefType type) { return type.getLayout().isIdentity(); }
@@ -125,7 +103,7 @@ struct LowerDispatchPass
         }
       }
 
-      Value kernel = func::ConstantOp::create(b, loc, kernelType(context),
+      Value kernel = func::ConstantOp::create(b, loc, parallelKernelType(context),
                                               op.getKernelAttr());
       Value count = arith::IndexCastOp::create(b, loc, b.getI64Type(),
                                                op.getCount());

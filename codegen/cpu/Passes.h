@@ -33,6 +33,9 @@ struct CpuPipelineOptions {
   std::string matmulStrategy = "auto";
   /// The target has AVX-512 VNNI.
   bool vnni = false;
+  /// Estimated iterations from which a host linalg.generic runs on the
+  /// thread pool (ParallelizeLoopsPass).
+  int64_t parallelLoopsMinWork = 32768;
 };
 
 /// The pipeline's stages, shared with other targets' pipelines:

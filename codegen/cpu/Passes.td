@@ -77,6 +77,31 @@ def LowerDispatchPass : Pass<"qt-cpu-lower-dispatch", "::mlir::ModuleOp"> {
   ];
 }
 
+def ParallelizeLoopsPass : Pass<"qt-cpu-parallelize-loops", "::mlir::ModuleOp"> {
+  let summary = "Runs large host linalg.generic ops on the runtime's thread pool";
+  let description = [{
+    After bufferization, each `linalg.generic` of a host function whose
+    estimated iteration count reaches `min-work` (dynamic loops count as 16
+    iterations) and that has a parallel loop along which every output is
+    indexed moves into a kernel `__qt_loop_kernel_N(operands, begin, end)`
+    running it on the slice [begin, end) of the outermost such loop (of more
+    than one iteration); the host calls `qrt_parallel_for` over the loop's
+    range. Operands are passed as strided metadata (no copies), captured
+    scalars as 64-bit slots, and `linalg.index` of the split loop is shifted
+    by the slice's start. Splitting a parallel loop reorders no reduction,
+    so results do not depend on the thread count.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
+           "Estimated iterations from which a generic is split">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::linalg::LinalgDialect"
+  ];
+}
+
 def EntryPointPass : Pass<"qt-cpu-entry-point", "::mlir::ModuleOp"> {
   let summary = "Adds C entry points such as quant_program_entry(void **buffers)";
   let description = [{

@@ -127,6 +127,9 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   addBufferizationPasses(pm, options.entry);
   pm.addPass(createGenerateKernelsPass());
   pm.addPass(createLowerDispatchPass());
+  ParallelizeLoopsPassOptions parallel;
+  parallel.minWork = options.parallelLoopsMinWork;
+  pm.addPass(createParallelizeLoopsPass(parallel));
   addLlvmLoweringPasses(pm, /*genericAllocation=*/false);
 }
 

@@ -123,6 +123,10 @@ std::vector<ModelCase> cpuCases() {
   for (const char *format : {"q4_0", "q4_1", "q5_0", "q8_0", "q4_k", "q6_k"})
     cases.push_back(makeCase(format, "int8"));
   addModelVariants(cases);
+  // Every host loop nest large enough to split runs on the thread pool
+  // (ParallelizeLoopsPass), however small these models are.
+  for (ModelCase &c : cases)
+    c.flags.push_back("--parallel-loops-min-work=1");
   return cases;
 }
 

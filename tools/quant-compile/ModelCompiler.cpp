@@ -183,6 +183,7 @@ int driver::compileModel(const ModelCompileOptions &options) {
     cpu::CpuPipelineOptions pipeline;
     pipeline.entry = entries;
     pipeline.matmulStrategy = options.matmulStrategy;
+    pipeline.parallelLoopsMinWork = options.parallelLoopsMinWork;
     pipeline.vnni = vnni;
     cpu::buildCpuPipeline(pm, pipeline);
   }

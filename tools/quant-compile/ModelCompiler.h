@@ -27,6 +27,8 @@ struct ModelCompileOptions {
   /// --target=vulkan: 8-bit storage buffers, or bytes emulated in words.
   bool vulkanNativeBytes = true;
   std::string matmulStrategy = "auto";
+  /// CpuPipelineOptions::parallelLoopsMinWork.
+  int64_t parallelLoopsMinWork = 32768;
   /// Threads baked into the executable (0: one per core).
   int threads = 0;
   /// KV-cache positions (0: the model's context length, at most 4096).

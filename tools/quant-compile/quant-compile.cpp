@@ -89,6 +89,12 @@ cl::opt<std::string> matmulStrategy(
              "integer-code formats), auto (int8 where it applies and the CPU "
              "has VNNI; default)"),
     cl::init("auto"), cl::cat(category));
+cl::opt<int64_t> parallelLoopsMinWork(
+    "parallel-loops-min-work",
+    cl::desc("Estimated iterations from which a host loop nest (attention, "
+             "normalization, activation) runs on the thread pool (default "
+             "32768)"),
+    cl::init(32768), cl::Hidden, cl::cat(category));
 cl::opt<bool> quiet("quiet", cl::desc("No progress output"), cl::init(false),
                     cl::cat(category));
 cl::opt<int64_t> contextLength(
@@ -142,6 +148,7 @@ int compileModelFromOptions(const char *argv0) {
   options.target.cpu = cpu;
   options.target.optLevel = optLevel;
   options.matmulStrategy = matmulStrategy;
+  options.parallelLoopsMinWork = parallelLoopsMinWork;
   options.vulkan = target == "vulkan";
   options.vulkanNativeBytes = vulkanBytes == "native";
   options.threads = threads;
@@ -289,6 +296,7 @@ int main(int argc, char **argv) {
     quant::cpu::CpuPipelineOptions pipeline;
     pipeline.entry = entry.getSymName().str();
     pipeline.matmulStrategy = matmulStrategy;
+    pipeline.parallelLoopsMinWork = parallelLoopsMinWork;
     pipeline.vnni = quant::cpu::cpuHasFeature(cpu, "avx512vnni");
     pipeline.weightsDir = weightsDir;
     quant::cpu::buildCpuPipeline(pm, pipeline);

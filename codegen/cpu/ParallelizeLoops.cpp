@@ -1,0 +1,289 @@
+//===- ParallelizeLoops.cpp - host linalg ops on the runtime's thread pool -===//
+//
+// After bufferization, the host functions still compute the layers' other
+// ops (attention, normalizations, activations) as `linalg.generic`s, which
+// become loops on one thread. This pass splits each large enough generic
+// along one of its parallel loops: the generic moves into a kernel
+// `(operands, begin, end)` that runs it on the slice [begin, end) of that
+// loop, and the host calls `qrt_parallel_for` over the loop's range.
+//
+// Operands travel as their strided metadata (aligned pointer, offset, sizes,
+// strides), so views such as a KV cache's prefix are passed without copies;
+// scalars the body captures travel as 64-bit slots. Slicing a parallel loop
+// changes no reduction order, so results do not depend on the thread count.
+//
+//===----------------------------------------------------------------------===//
+
+#include "codegen/cpu/ParallelFor.h"
+#include "codegen/cpu/Passes.h"
+#include "codegen/cpu/PointerMemRef.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Transforms/RegionUtils.h"
+
+namespace quant::cpu {
+#define GEN_PASS_DEF_PARALLELIZELOOPSPASS
+#include "codegen/cpu/Passes.h.inc"
+} // namespace quant::cpu
+
+using namespace mlir;
+using namespace quant;
+using namespace quant::cpu;
+
+namespace {
+
+constexpr llvm::StringLiteral kKernelPrefix = "__qt_loop_kernel_";
+/// Iterations a dynamic loop dimension counts as when estimating work.
+constexpr int64_t kDynamicTripEstimate = 16;
+
+/// How a generic is split: loop `loop`, found at dimension `operandDims[i]`
+/// of operand i (-1: the operand is not sliced).
+struct Split {
+  unsigned loop = 0;
+  SmallVector<int64_t> operandDims;
+  /// Values the body uses from above (constants excluded).
+  SmallVector<Value> captured;
+};
+
+/// The split of `op`, or nothing when it should stay on one thread.
+std::optional<Split> planSplit(linalg::GenericOp op, int64_t minWork) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() == 0)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  // Saturates at minWork: only the comparison matters.
+  int64_t work = 1;
+  for (int64_t range : ranges) {
+    int64_t trips = ShapedType::isDynamic(range) ? kDynamicTripEstimate : range;
+    work = trips != 0 && work > minWork / trips ? minWork : work * trips;
+  }
+  if (work < minWork)
+    return std::nullopt;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  for (unsigned loop = 0; loop < ranges.size(); ++loop) {
+    if (iterators[loop] != utils::IteratorType::parallel || ranges[loop] == 1)
+      continue;
+    Split split;
+    split.loop = loop;
+    bool outputsSliced = true;
+    for (OpOperand &operand : op->getOpOperands()) {
+      AffineMap map = maps[operand.getOperandNumber()];
+      int64_t dim = -1;
+      for (unsigned r = 0; r < map.getNumResults(); ++r)
+        if (auto expr = dyn_cast<AffineDimExpr>(map.getResult(r));
+            expr && expr.getPosition() == loop) {
+          dim = r;
+          break;
+        }
+      // Every output must be sliced along the loop: two threads may not
+      // write the same element.
+      if (dim < 0 && op.isDpsInit(&operand))
+        outputsSliced = false;
+      split.operandDims.push_back(dim);
+    }
+    if (!outputsSliced)
+      continue;
+    llvm::SetVector<Value> above;
+    getUsedValuesDefinedAbove(op->getRegion(0), above);
+    for (Value value : above) {
+      if (value.getDefiningOp<arith::ConstantOp>())
+        continue;
+      Type type = value.getType();
+      bool fits = type.isIndex() || (type.isIntOrFloat() &&
+                                     type.getIntOrFloatBitWidth() <= 64);
+      if (!fits)
+        return std::nullopt;
+      split.captured.push_back(value);
+    }
+    return split;
+  }
+  return std::nullopt;
+}
+
+/// Bits of `value` (an integer, index or float of at most 64 bits) as i64.
+Value toSlot(OpBuilder &b, Location loc, Value value) {
+  Type i64 = b.getI64Type();
+  Type type = value.getType();
+  if (type.isIndex())
+    return arith::IndexCastOp::create(b, loc, i64, value);
+  unsigned width = type.getIntOrFloatBitWidth();
+  if (isa<FloatType>(type))
+    value = arith::BitcastOp::create(b, loc, b.getIntegerType(width), value);
+  if (width < 64)
+    value = arith::ExtUIOp::create(b, loc, i64, value);
+  return value;
+}
+
+/// The inverse of toSlot.
+Value fromSlot(OpBuilder &b, Location loc, Value slot, Type type) {
+  if (type.isIndex())
+    return arith::IndexCastOp::create(b, loc, type, slot);
+  unsigned width = type.getIntOrFloatBitWidth();
+  if (width < 64)
+    slot = arith::TruncIOp::create(b, loc, b.getIntegerType(width), slot);
+  if (isa<FloatType>(type))
+    slot = arith::BitcastOp::create(b, loc, type, slot);
+  return slot;
+}
+
+/// Slots one memref operand takes: pointer, offset, sizes, strides.
+int64_t memrefSlots(MemRefType type) { return 2 + 2 * type.getRank(); }
+
+struct ParallelizeLoopsPass
+    : quant::cpu::impl::ParallelizeLoopsPassBase<ParallelizeLoopsPass> {
+  using ParallelizeLoopsPassBase::ParallelizeLoopsPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<std::pair<linalg::GenericOp, Split>> work;
+    for (auto function : module.getOps<func::FuncOp>()) {
+      if (function.isExternal() ||
+          function.getSymName().starts_with("__qt_"))
+        continue; // kernels already run on the pool's threads
+      function.walk([&](linalg::GenericOp op) {
+        if (std::optional<Split> split = planSplit(op, minWork))
+          work.push_back({op, std::move(*split)});
+      });
+    }
+    if (work.empty())
+      return;
+    func::FuncOp parallelFor = declareParallelFor(module);
+    int64_t next = 0;
+    for (auto &[op, split] : work)
+      outline(module, parallelFor, op, split, next++);
+  }
+
+  void outline(ModuleOp module, func::FuncOp parallelFor, linalg::GenericOp op,
+               const Split &split, int64_t number) {
+    MLIRContext *context = module.getContext();
+    Location loc = op.getLoc();
+    Type ptr = LLVM::LLVMPointerType::get(context);
+    Type i64 = IntegerType::get(context, 64);
+    SmallVector<Value> operands(op->getOperands());
+
+    // The kernel: rebuild the operands, slice them, run the generic.
+    std::string name = (kKernelPrefix + llvm::Twine(number)).str();
+    while (module.lookupSymbol(name))
+      name += "_";
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    auto kernel =
+        func::FuncOp::create(mb, loc, name, parallelKernelType(context));
+    kernel.setPrivate();
+    Block *entry = kernel.addEntryBlock();
+    OpBuilder kb = OpBuilder::atBlockBegin(entry);
+    Value array = entry->getArgument(0);
+    Value begin = arith::IndexCastOp::create(kb, loc, kb.getIndexType(),
+                                             entry->getArgument(1));
+    Value end = arith::IndexCastOp::create(kb, loc, kb.getIndexType(),
+                                           entry->getArgument(2));
+    Value length = arith::SubIOp::create(kb, loc, end, begin);
+    IRMapping mapping;
+    int64_t slot = 0;
+    for (auto [i, operand] : llvm::enumerate(operands)) {
+      auto type = cast<MemRefType>(operand.getType());
+      Value pointer = loadSlot(kb, loc, array, slot++, ptr);
+      auto index = [&](int64_t at) -> Value {
+        return arith::IndexCastOp::create(kb, loc, kb.getIndexType(),
+                                          loadSlot(kb, loc, array, at, i64));
+      };
+      // The type's static sizes, strides and offset stay attributes.
+      auto [staticStrides, staticOffset] = type.getStridesAndOffset();
+      auto value = [&](int64_t known, int64_t at) -> OpFoldResult {
+        if (!ShapedType::isDynamic(known))
+          return kb.getIndexAttr(known);
+        return index(at);
+      };
+      OpFoldResult offset = value(staticOffset, slot++);
+      SmallVector<OpFoldResult> sizes, strides;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        sizes.push_back(value(type.getDimSize(d), slot++));
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        strides.push_back(value(staticStrides[d], slot++));
+      Value base = memrefFromPointer(
+          kb, loc, pointer, MemRefType::get({1}, type.getElementType()), {});
+      Value view = memref::ReinterpretCastOp::create(
+          kb, loc, type, base, offset, sizes, strides);
+      int64_t dim = split.operandDims[i];
+      if (dim >= 0) {
+        SmallVector<OpFoldResult> offsets(type.getRank(), kb.getIndexAttr(0));
+        SmallVector<OpFoldResult> sliceSizes = sizes;
+        SmallVector<OpFoldResult> unit(type.getRank(), kb.getIndexAttr(1));
+        offsets[dim] = begin;
+        sliceSizes[dim] = length;
+        view = memref::SubViewOp::create(kb, loc, view, offsets, sliceSizes,
+                                         unit);
+      }
+      mapping.map(operand, view);
+    }
+    for (Value value : split.captured)
+      mapping.map(value, fromSlot(kb, loc, loadSlot(kb, loc, array, slot++, i64),
+                                  value.getType()));
+    // Constants the body uses from above are cloned into the kernel.
+    llvm::SetVector<Value> above;
+    getUsedValuesDefinedAbove(op->getRegion(0), above);
+    for (Value value : above)
+      if (auto constant = value.getDefiningOp<arith::ConstantOp>())
+        mapping.map(value, kb.clone(*constant)->getResult(0));
+    auto sliced = cast<linalg::GenericOp>(kb.clone(*op, mapping));
+    // linalg.index of the split loop counts from the slice's start.
+    sliced.walk([&](linalg::IndexOp index) {
+      if (index.getDim() != split.loop)
+        return;
+      OpBuilder ib(index->getContext());
+      ib.setInsertionPointAfter(index);
+      Value shifted = arith::AddIOp::create(ib, loc, index, begin);
+      index.getResult().replaceAllUsesExcept(shifted,
+                                             shifted.getDefiningOp());
+    });
+    func::ReturnOp::create(kb, loc);
+
+    // The host: store the operands' metadata and captured scalars, call the
+    // pool over the split loop's range.
+    OpBuilder b(op);
+    int64_t slots = int64_t(split.captured.size());
+    for (Value operand : operands)
+      slots += memrefSlots(cast<MemRefType>(operand.getType()));
+    auto function = op->getParentOfType<func::FuncOp>();
+    OpBuilder eb = OpBuilder::atBlockBegin(&function.getBody().front());
+    Value arrayHost = LLVM::AllocaOp::create(
+        eb, loc, ptr, i64,
+        arith::ConstantOp::create(eb, loc, eb.getI64IntegerAttr(slots)),
+        /*alignment=*/8);
+    slot = 0;
+    for (Value operand : operands) {
+      auto metadata =
+          memref::ExtractStridedMetadataOp::create(b, loc, operand);
+      storeSlot(b, loc, arrayHost, slot++, pointerFromMemRef(b, loc, operand));
+      storeSlot(b, loc, arrayHost, slot++,
+                toSlot(b, loc, metadata.getOffset()));
+      for (Value size : metadata.getSizes())
+        storeSlot(b, loc, arrayHost, slot++, toSlot(b, loc, size));
+      for (Value stride : metadata.getStrides())
+        storeSlot(b, loc, arrayHost, slot++, toSlot(b, loc, stride));
+    }
+    for (Value value : split.captured)
+      storeSlot(b, loc, arrayHost, slot++, toSlot(b, loc, value));
+    // The loop's range: the extent of an output along it.
+    Value count;
+    for (auto [i, operand] : llvm::enumerate(operands))
+      if (split.operandDims[i] >= 0) {
+        count = memref::DimOp::create(b, loc, operand, split.operandDims[i]);
+        break;
+      }
+    Value kernelRef =
+        func::ConstantOp::create(b, loc, parallelKernelType(context), name);
+    func::CallOp::create(
+        b, loc, parallelFor,
+        ValueRange{kernelRef, arrayHost,
+                   arith::IndexCastOp::create(b, loc, i64, count),
+                   arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1))});
+    op.erase();
+  }
+};
+
+} // namespace

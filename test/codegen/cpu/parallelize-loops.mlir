@@ -1,0 +1,91 @@
+// RUN: quant-opt %s --split-input-file --qt-cpu-parallelize-loops="min-work=64" | FileCheck %s
+
+// A generic whose outputs are all indexed by its first parallel loop moves
+// into a kernel that rebuilds each operand from its strided metadata (a
+// strided view keeps its strides: no copy), slices the operands indexed by
+// that loop to [begin, end), and shifts linalg.index of the loop by begin.
+// The host stores pointer, offset, sizes and strides of every operand and
+// the captured scalar, then calls the pool over the loop's 8 iterations.
+// CHECK-LABEL: func.func @split
+// CHECK: %[[ARRAY:.*]] = llvm.alloca
+// CHECK: memref.extract_strided_metadata %{{.*}} : memref<8x16xf32, strided<[32, 1], offset: ?>>
+// CHECK: %[[COUNT:.*]] = memref.dim %{{.*}}, %c0
+// CHECK: %[[KERNEL:.*]] = constant @__qt_loop_kernel_0
+// CHECK: %[[N:.*]] = arith.index_cast %[[COUNT]]
+// CHECK: call @qrt_parallel_for(%[[KERNEL]], %[[ARRAY]], %[[N]], %{{.*}})
+// CHECK-NOT: linalg.generic
+// CHECK: return
+// CHECK-LABEL: func.func private @__qt_loop_kernel_0
+// CHECK-SAME: (%{{.*}}: !llvm.ptr, %[[B:.*]]: i64, %{{.*}}: i64)
+// CHECK: %[[BEGIN:.*]] = arith.index_cast %[[B]]
+// CHECK: memref.reinterpret_cast %{{.*}} to offset: [%{{.*}}], sizes: [8, 16], strides: [32, 1]
+// CHECK: memref.subview %{{.*}}[%[[BEGIN]], 0] [%{{.*}}, 16] [1, 1]
+// CHECK: memref.subview %{{.*}}[%[[BEGIN]], 0] [%{{.*}}, 16] [1, 1]
+// CHECK: linalg.generic
+// CHECK: %[[I:.*]] = linalg.index 0
+// CHECK: arith.addi %[[I]], %[[BEGIN]]
+// CHECK: arith.mulf %{{.*}}, %[[SCALE:.*]] : f32
+// CHECK: return
+func.func @split(%x: memref<8x16xf32, strided<[32, 1], offset: ?>>, %y: memref<8x16xf32>, %scale: f32) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<8x16xf32, strided<[32, 1], offset: ?>>) outs(%y : memref<8x16xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %i = linalg.index 0 : index
+    %w = arith.index_cast %i : index to i32
+    %f = arith.sitofp %w : i32 to f32
+    %s = arith.mulf %a, %scale : f32
+    %r = arith.addf %s, %f : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A loop of one iteration is not split: the next parallel loop is (here
+// the second, so the operands are sliced along their dimension 1), and the
+// input the split loop does not index is passed whole.
+// CHECK-LABEL: func.func private @__qt_loop_kernel_0
+// CHECK: memref.subview %{{.*}}[0, %{{.*}}] [1, %{{.*}}] [1, 1] : memref<1x32xf32>
+// CHECK-NOT: memref.subview {{.*}} : memref<4xf32>
+// CHECK: memref.subview %{{.*}}[0, %{{.*}}, 0] [1, %{{.*}}, 4] [1, 1, 1] : memref<1x32x4xf32>
+// CHECK: linalg.generic
+func.func @second_loop(%x: memref<1x32xf32>, %bias: memref<4xf32>, %y: memref<1x32x4xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, j)>, affine_map<(i, j, k) -> (k)>, affine_map<(i, j, k) -> (i, j, k)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %bias : memref<1x32xf32>, memref<4xf32>) outs(%y : memref<1x32x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Left on one thread: too little work, and a reduction whose only parallel
+// loop does not index the output... (every output indexed by a loop that
+// is a reduction cannot be split).
+// CHECK-LABEL: func.func @kept
+// CHECK: linalg.generic
+// CHECK: linalg.generic
+// CHECK-NOT: qrt_parallel_for
+// CHECK-NOT: __qt_loop_kernel
+func.func @kept(%small: memref<4x4xf32>, %x: memref<64x64xf32>, %sum: memref<f32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      outs(%small : memref<4x4xf32>) {
+  ^bb0(%o: f32):
+    %r = arith.addf %o, %o : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> ()>],
+                  iterator_types = ["reduction", "reduction"]}
+      ins(%x : memref<64x64xf32>) outs(%sum : memref<f32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
+    linalg.yield %r : f32
+  }
+  return
+}
