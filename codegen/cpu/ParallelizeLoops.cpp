@@ -70,23 +70,27 @@ std::optional<Split> planSplit(linalg::GenericOp op, int64_t minWork) {
       continue;
     Split split;
     split.loop = loop;
-    bool outputsSliced = true;
+    bool outputsSliced = true, plainUses = true;
     for (OpOperand &operand : op->getOpOperands()) {
       AffineMap map = maps[operand.getOperandNumber()];
       int64_t dim = -1;
-      for (unsigned r = 0; r < map.getNumResults(); ++r)
-        if (auto expr = dyn_cast<AffineDimExpr>(map.getResult(r));
-            expr && expr.getPosition() == loop) {
+      for (unsigned r = 0; r < map.getNumResults(); ++r) {
+        AffineExpr result = map.getResult(r);
+        auto expr = dyn_cast<AffineDimExpr>(result);
+        if (expr && expr.getPosition() == loop && dim < 0)
           dim = r;
-          break;
-        }
+        // The loop inside a compound index (i + j) would see slice-relative
+        // values: such operands cannot be sliced nor passed whole.
+        else if (result.isFunctionOfDim(loop))
+          plainUses = false;
+      }
       // Every output must be sliced along the loop: two threads may not
       // write the same element.
       if (dim < 0 && op.isDpsInit(&operand))
         outputsSliced = false;
       split.operandDims.push_back(dim);
     }
-    if (!outputsSliced)
+    if (!outputsSliced || !plainUses)
       continue;
     llvm::SetVector<Value> above;
     getUsedValuesDefinedAbove(op->getRegion(0), above);

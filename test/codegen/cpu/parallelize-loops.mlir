@@ -89,3 +89,23 @@ func.func @kept(%small: memref<4x4xf32>, %x: memref<64x64xf32>, %sum: memref<f32
   }
   return
 }
+
+// -----
+
+// A loop that an operand's index uses in a compound expression (i + 1) is
+// not split along: slices would shift that index. The next loop is, and
+// the operand it does not index is passed whole.
+// CHECK-LABEL: func.func @compound
+// CHECK-LABEL: func.func private @__qt_loop_kernel_0
+// CHECK-NOT: memref.subview {{.*}} : memref<65xf32>
+// CHECK: memref.subview %{{.*}}[0, %{{.*}}] [64, %{{.*}}] [1, 1] : memref<64x32xf32>
+// CHECK: linalg.generic
+func.func @compound(%x: memref<65xf32>, %y: memref<64x32xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i + 1)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<65xf32>) outs(%y : memref<64x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
