@@ -10,6 +10,7 @@ PACKAGES=(
   libfmt-dev googletest libgtest-dev
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers spirv-tools
   libopenblas-dev
+  time  # /usr/bin/time: bench/model.sh's peak RSS
 )
 
 missing=()

@@ -115,10 +115,11 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   // column c finds its values at column (c / 4 + l): laneScale = d of the
   // lane's 32-block, laneCorrection = d * (the sum of the lane's 4 codes q),
   // laneSum = the sum of the lane's 4 activations (for formats with a
-  // minimum). The packed-panel path wants one
-  // value per 32-block instead (blockScale = d, blockCorrection = d * sum(q),
-  // blockSum); each array is allocated with rows only for the path that
-  // runs, which keeps the scratch memory of a large matmul small.
+  // minimum). The packed-panel path wants blockScale = d per 32-block and,
+  // per weight parameter group (the 32-block, or each 16-column half of it:
+  // paramGroupsPerBlock), blockCorrection = d * sum(q) and blockSum; each
+  // array is allocated with rows only for the path that runs, which keeps
+  // the scratch memory of a large matmul small.
   //
   // Three cases: weights packed at compile time only have the panel path;
   // row-major weights take it from kPackedPanelMinRows activation rows on

@@ -28,7 +28,6 @@ struct MatmulKernelSpec {
   bool packedWeights = false;
 };
 
-
 /// True when the integer kernel (buildIntegerMatmulKernel) handles `spec`:
 /// plain integer codes and a reduction size that 64-code chunks tile.
 bool canUseIntegerKernel(const MatmulKernelSpec &spec);

@@ -185,13 +185,18 @@ public:
     return result;
   }
 
+  /// The row of a panel's parameter buffers holding group `g` of block
+  /// `block`.
+  Value paramRow(Value block, int64_t g) {
+    return arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, block, index(groups)), index(g));
+  }
+
   /// The parameters of block `block` of a panel decoded into `panel`.
   void readDecodedParams(const Panel &panel, Value block, PanelBlock &result) {
     auto f32x16 = VectorType::get({kLanes}, b.getF32Type());
     for (int64_t g = 0; g < groups; ++g) {
-      Value at = arith::AddIOp::create(
-          b, loc, arith::MulIOp::create(b, loc, block, index(groups)),
-          index(g));
+      Value at = paramRow(block, g);
       auto params = [&](Value buffer) -> Value {
         return vector::LoadOp::create(b, loc, f32x16, buffer,
                                       ValueRange{at, index(0)});
@@ -219,9 +224,7 @@ public:
           b, loc, arith::MulIOp::create(b, loc, superBlock, index(subBlocks)),
           index(sub));
       for (int64_t g = 0; g < groups; ++g) {
-        Value at = arith::AddIOp::create(
-            b, loc, arith::MulIOp::create(b, loc, block, index(groups)),
-            index(g));
+        Value at = paramRow(block, g);
         auto store = [&](Value value, Value buffer) {
           vector::StoreOp::create(b, loc, value, buffer,
                                   ValueRange{at, index(0)});
@@ -240,29 +243,19 @@ public:
   /// activation rows: no point in decoding them beforehand).
   PanelBlock readPackedSuperBlockInline(Value bytes, Value m0,
                                         Value superBlock, int64_t sub) {
-    const fmt::FormatSpec &format = kb.format;
     PanelBlock result = superBlockParams(bytes, m0, superBlock, sub);
-    int64_t codes = int64_t(kPanelRows * fmt::panelHeaderBytes(format)) +
-                    sub * (kActBlock * kPanelRows * format.bits / 8);
-    result.quads = loadQuads(
-        bytes,
-        arith::AddIOp::create(b, loc, panelBlockStart(m0, superBlock),
-                              index(codes)),
-        format.bits);
+    result.quads =
+        loadQuads(bytes, superBlockCodes(m0, superBlock, index(sub)),
+                  kb.format.bits);
     return result;
   }
 
-  /// Block `block` of the packed super-block panel at row m0: its codes in
-  /// place, its parameters from decodeSuperBlockParams.
-  PanelBlock readPackedSuperBlock(const Panel &panel, Value bytes, Value m0,
-                                  Value block) {
+  /// Byte offset of the codes of 32-block `sub` of super-block `superBlock`
+  /// of the packed panel at row m0: after the transposed header, 64 * bits
+  /// bytes per block.
+  Value superBlockCodes(Value m0, Value superBlock, Value sub) {
     const fmt::FormatSpec &format = kb.format;
-    int64_t subBlocks = format.blockSize / kActBlock;
-    PanelBlock result;
-    readDecodedParams(panel, block, result);
-    Value superBlock = arith::DivUIOp::create(b, loc, block, index(subBlocks));
-    Value sub = arith::RemUIOp::create(b, loc, block, index(subBlocks));
-    Value codes = arith::AddIOp::create(
+    return arith::AddIOp::create(
         b, loc, panelBlockStart(m0, superBlock),
         arith::AddIOp::create(
             b, loc,
@@ -270,7 +263,19 @@ public:
             arith::MulIOp::create(
                 b, loc, sub,
                 index(kActBlock * kPanelRows * format.bits / 8))));
-    result.quads = loadQuads(bytes, codes, format.bits);
+  }
+
+  /// Block `block` of the packed super-block panel at row m0: its codes in
+  /// place, its parameters from decodeSuperBlockParams.
+  PanelBlock readPackedSuperBlock(const Panel &panel, Value bytes, Value m0,
+                                  Value block) {
+    int64_t subBlocks = kb.format.blockSize / kActBlock;
+    PanelBlock result;
+    readDecodedParams(panel, block, result);
+    Value superBlock = arith::DivUIOp::create(b, loc, block, index(subBlocks));
+    Value sub = arith::RemUIOp::create(b, loc, block, index(subBlocks));
+    result.quads = loadQuads(bytes, superBlockCodes(m0, superBlock, sub),
+                             kb.format.bits);
     return result;
   }
 

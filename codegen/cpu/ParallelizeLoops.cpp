@@ -63,6 +63,21 @@ std::optional<Split> planSplit(linalg::GenericOp op, int64_t minWork) {
   }
   if (work < minWork)
     return std::nullopt;
+  // Scalars the body captures travel as 64-bit slots; anything else (a
+  // memref read inside the body) keeps the op on one thread.
+  SmallVector<Value> captured;
+  llvm::SetVector<Value> above;
+  getUsedValuesDefinedAbove(op->getRegion(0), above);
+  for (Value value : above) {
+    if (value.getDefiningOp<arith::ConstantOp>())
+      continue;
+    Type type = value.getType();
+    bool fits = type.isIndex() ||
+                (type.isIntOrFloat() && type.getIntOrFloatBitWidth() <= 64);
+    if (!fits)
+      return std::nullopt;
+    captured.push_back(value);
+  }
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   for (unsigned loop = 0; loop < ranges.size(); ++loop) {
@@ -70,6 +85,7 @@ std::optional<Split> planSplit(linalg::GenericOp op, int64_t minWork) {
       continue;
     Split split;
     split.loop = loop;
+    split.captured = captured;
     bool outputsSliced = true, plainUses = true;
     for (OpOperand &operand : op->getOpOperands()) {
       AffineMap map = maps[operand.getOperandNumber()];
@@ -92,18 +108,6 @@ std::optional<Split> planSplit(linalg::GenericOp op, int64_t minWork) {
     }
     if (!outputsSliced || !plainUses)
       continue;
-    llvm::SetVector<Value> above;
-    getUsedValuesDefinedAbove(op->getRegion(0), above);
-    for (Value value : above) {
-      if (value.getDefiningOp<arith::ConstantOp>())
-        continue;
-      Type type = value.getType();
-      bool fits = type.isIndex() || (type.isIntOrFloat() &&
-                                     type.getIntOrFloatBitWidth() <= 64);
-      if (!fits)
-        return std::nullopt;
-      split.captured.push_back(value);
-    }
     return split;
   }
   return std::nullopt;

@@ -98,8 +98,7 @@ Reference referenceInt8Matmul(const fmt::FormatSpec &format,
   std::vector<float> weights =
       decodeWeights(format, storage, shape.storageRows(), depth);
   double codeRange = double((1 << spec.bits) - 1);
-  bool halfBlockGroups = fmt::hasAffineCodes(spec) &&
-                         fmt::blockValueGroupSize(spec) % 32 != 0;
+  bool halfBlockGroups = fmt::blockValueGroupSize(spec) % 32 != 0;
   double roundingFactor =
       gamma((halfBlockGroups ? 6 * (depth / 32) : 6 * (depth / 64)) + 32,
             kFloatUnitRoundoff);

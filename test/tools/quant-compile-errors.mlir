@@ -9,12 +9,14 @@
 // RUN: not quant-compile %s -o %t.exe --entry=nope 2>&1 | FileCheck %s --check-prefix=ENTRY
 // RUN: not quant-compile %s -o %t.exe --entry=dynamic 2>&1 | FileCheck %s --check-prefix=DYNAMIC
 // RUN: not quant-compile %s -o %t.exe --threads=-2 2>&1 | FileCheck %s --check-prefix=THREADS
+// RUN: not quant-compile %s -o %t.exe --parallel-loops-min-work=0 2>&1 | FileCheck %s --check-prefix=MINWORK
 // RUN: not quant-compile %s -o %t.exe --entry=nf4_int8 --matmul-strategy=int8 2>&1 | FileCheck %s --check-prefix=INT8
 // RUN: not ls %t.exe
 
 // CPU: quant-compile: error: unknown CPU 'pentium9000'
 // TARGET: quant-compile: error: unknown target 'gpu' (supported: cpu, vulkan)
 // STRATEGY: quant-compile: error: unknown --matmul-strategy 'fast' (expected auto, float or int8)
+// MINWORK: quant-compile: error: --parallel-loops-min-work must be at least 1
 // OUTPUT: quant-compile: error: no output file: use -o PATH
 // MISSING: quant-compile: error: {{.*}}quant-compile-errors.mlir.missing: cannot open input file
 // ENTRY: quant-compile: error: no function 'nope' in

@@ -219,6 +219,8 @@ int main(int argc, char **argv) {
                 "' (expected native or emulated)");
   if (emit == EmitKind::Spirv && !vulkan)
     return fail("--emit=spirv needs --target=vulkan");
+  if (parallelLoopsMinWork < 1)
+    return fail("--parallel-loops-min-work must be at least 1");
   if (vulkan && matmulStrategy == "int8")
     return fail("--matmul-strategy=int8 is not available with "
                 "--target=vulkan (its kernels dequantize to float)");

@@ -64,10 +64,10 @@ func.func @second_loop(%x: memref<1x32xf32>, %bias: memref<4xf32>, %y: memref<1x
 
 // -----
 
-// Left on one thread: too little work, and a reduction whose only parallel
-// loop does not index the output... (every output indexed by a loop that
-// is a reduction cannot be split).
+// Left on one thread: too little work, a generic with only reduction loops,
+// and one whose body reads a memref it captures (only scalars travel).
 // CHECK-LABEL: func.func @kept
+// CHECK: linalg.generic
 // CHECK: linalg.generic
 // CHECK: linalg.generic
 // CHECK-NOT: qrt_parallel_for
@@ -86,6 +86,14 @@ func.func @kept(%small: memref<4x4xf32>, %x: memref<64x64xf32>, %sum: memref<f32
   ^bb0(%a: f32, %o: f32):
     %r = arith.addf %a, %o : f32
     linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      outs(%x : memref<64x64xf32>) {
+  ^bb0(%o: f32):
+    %j = linalg.index 1 : index
+    %v = memref.load %small[%j, %j] : memref<4x4xf32>
+    linalg.yield %v : f32
   }
   return
 }

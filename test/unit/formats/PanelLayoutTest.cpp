@@ -61,24 +61,38 @@ unsigned packedCode(const uint8_t *codes, unsigned bits, size_t lane,
                     << 4;
 }
 
+/// A random `rows` x `cols` matrix quantized row by row in `spec`, packed
+/// into panels, with a canary byte past the packed end (the packer must
+/// write exactly the matrix's bytes).
+struct PackedMatrix {
+  std::vector<uint8_t> stored, packed;
+};
+
+PackedMatrix packRandomMatrix(const FormatSpec &spec, size_t rows, size_t cols,
+                              unsigned seed) {
+  PackedMatrix m;
+  size_t rowBytes = spec.rowBytes(cols);
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  std::vector<float> values(rows * cols);
+  for (float &v : values)
+    v = normal(rng);
+  m.stored.resize(rows * rowBytes);
+  for (size_t r = 0; r < rows; ++r)
+    quantizeRow(spec, &values[r * cols], cols, &m.stored[r * rowBytes]);
+  m.packed.assign(m.stored.size() + 1, 0xA5);
+  packPanels(spec, m.stored.data(), rows, cols, m.packed.data());
+  return m;
+}
+
 /// Packs a random 32 x 96 matrix of `name` and checks every element.
 void checkPacked(const char *name) {
   SCOPED_TRACE(name);
   const FormatSpec &spec = named(name);
   const size_t rows = 32, cols = 96, blocks = cols / spec.blockSize;
   const size_t blockBytes = spec.blockBytes(), rowBytes = blocks * blockBytes;
-  std::mt19937 rng(7);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> values(rows * cols);
-  for (float &v : values)
-    v = normal(rng);
-  std::vector<uint8_t> stored(rows * rowBytes);
-  for (size_t r = 0; r < rows; ++r)
-    quantizeRow(spec, &values[r * cols], cols, &stored[r * rowBytes]);
   ASSERT_TRUE(canPackPanels(spec, rows, cols));
-  // A canary past the end: the packer writes exactly the matrix's bytes.
-  std::vector<uint8_t> packed(stored.size() + 1, 0xA5);
-  packPanels(spec, stored.data(), rows, cols, packed.data());
+  const auto [stored, packed] = packRandomMatrix(spec, rows, cols, 7);
   EXPECT_EQ(packed.back(), 0xA5);
 
   size_t scaleBytes = spec.scaleBytes(), minBytes = spec.offsetBytes();
@@ -118,18 +132,9 @@ void checkPackedSuperBlocks(const char *name) {
   // 16 scales and f16 d after its 192 bytes of codes.
   const bool q6 = spec.layout == Layout::Q6_K;
   const size_t header = q6 ? 18 : 16, headerAt = q6 ? 192 : 0;
-  std::mt19937 rng(11);
-  std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> values(rows * cols);
-  for (float &v : values)
-    v = normal(rng);
-  std::vector<uint8_t> stored(rows * rowBytes);
-  for (size_t r = 0; r < rows; ++r)
-    quantizeRow(spec, &values[r * cols], cols, &stored[r * rowBytes]);
   ASSERT_TRUE(canPackPanels(spec, rows, cols));
   EXPECT_FALSE(canPackPanels(spec, rows, 384)) << "not whole super-blocks";
-  std::vector<uint8_t> packed(stored.size() + 1, 0xA5);
-  packPanels(spec, stored.data(), rows, cols, packed.data());
+  const auto [stored, packed] = packRandomMatrix(spec, rows, cols, 11);
   EXPECT_EQ(packed.back(), 0xA5);
   for (size_t r = 0; r < rows; ++r)
     for (size_t b = 0; b < blocks; ++b) {
