@@ -102,6 +102,23 @@ def ParallelizeLoopsPass : Pass<"qt-cpu-parallelize-loops", "::mlir::ModuleOp"> 
   ];
 }
 
+def PolynomialExpPass : Pass<"qt-cpu-polynomial-exp", "::mlir::ModuleOp"> {
+  let summary = "Computes f32 math.exp with a polynomial instead of a libm call";
+  let description = [{
+    Rewrites every f32 `math.exp` (scalar or vector) into MLIR's polynomial
+    approximation (range reduction by ln 2, a polynomial on the reduced
+    argument, the exponent set through integer bit manipulation): straight
+    arithmetic that LLVM's loop vectorizer can vectorize, where a call of
+    libm's `expf` keeps a loop (softmax, SiLU) scalar. Its error, measured
+    over every float argument, is recorded in docs/pipeline.md and bounded
+    in the end-to-end tests' error model (test/e2e/TrackedError.h).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
 def EntryPointPass : Pass<"qt-cpu-entry-point", "::mlir::ModuleOp"> {
   let summary = "Adds C entry points such as quant_program_entry(void **buffers)";
   let description = [{

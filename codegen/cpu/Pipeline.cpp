@@ -130,6 +130,7 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   ParallelizeLoopsPassOptions parallel;
   parallel.minWork = options.parallelLoopsMinWork;
   pm.addPass(createParallelizeLoopsPass(parallel));
+  pm.addPass(createPolynomialExpPass());
   addLlvmLoweringPasses(pm, /*genericAllocation=*/false);
 }
 

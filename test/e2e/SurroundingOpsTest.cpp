@@ -40,12 +40,15 @@
 //    u = 2^-24 of the float result, whose magnitude is at most
 //    |reference| + the operands' propagated error;
 //  * math.rsqrt is lowered to 1 / sqrt: two roundings, gamma_2;
-//  * math.exp, math.tanh, math.sin and math.cos become calls to the C
-//    library's expf, tanhf and sincosf (MathToLLVM, no polynomial
-//    approximation in the pipeline, no fast-math flags: the executable
-//    imports exactly these from libm); glibc documents at most 2 ulps for
-//    each of them on x86-64 ("Known Maximum Errors in Math Functions"), and
-//    2 ulps of y are at most 4 u |y|: kLibmRoundings (measured below it);
+//  * f32 math.exp is a polynomial (qt-cpu-polynomial-exp), within 1 ulp of
+//    the exact value for every float argument below 88 (ExpTest.cpp
+//    measures it), i.e. 2 u |y|: kExpUlps in TrackedError.h;
+//  * math.tanh, math.sin and math.cos become calls to the C library's tanhf
+//    and sincosf (MathToLLVM, no polynomial approximation for them, no
+//    fast-math flags: the executable imports exactly these from libm);
+//    glibc documents at most 2 ulps for each on x86-64 ("Known Maximum
+//    Errors in Math Functions"), and 2 ulps of y are at most 4 u |y|:
+//    kLibmRoundings (measured below it);
 //  * operand errors propagate through the derivative, bounded over the
 //    whole interval the float operand may lie in (exp(v + e) for exp,
 //    sech^2 at the smallest |v| for tanh, 1 for sin and cos, etc.);
@@ -64,9 +67,9 @@
 // any conformant GPU guarantees.
 //
 // So no tolerance is a chosen number. Softmax, for one, ends up with a
-// relative bound of about (n + 9 + 4 |z|) u, z = (x - max) / 4 the exponent:
+// relative bound of about (n + 7 + 4 |z|) u, z = (x - max) / 4 the exponent:
 // the max is exact, x - max and the scaling one rounding each (which move
-// exp(z) by |z| u relatively), expf 4 u, the sum of n = 64 terms gamma_n,
+// exp(z) by |z| u relatively), exp 2 u, the sum of n = 64 terms gamma_n,
 // the divide one rounding. Gelu's bound grows where 1 + tanh(z) cancels;
 // rope's with the angle, whose rounding moves sin and cos by |angle| u. The
 // matmul is checked by Reference.cpp (float strategy) or Int8Reference.cpp

@@ -18,19 +18,31 @@
 
 namespace quant::e2e {
 
-/// Roundings a libm call (expf, tanhf, sincosf; exp, tanh, sin and cos in
+/// Roundings a libm call (tanhf, sincosf; exp, tanh, sin and cos in
 /// double) may add, in units of u: glibc documents at most 2 ulps for each on
 /// x86-64, and 2 ulps of y are at most 4 u |y|. Measured exhaustively on
 /// glibc 2.36 (Debian 12) over the arguments SurroundingOpsTest produces:
-/// expf 1.0 u, sincosf 1.07 u (|x| <= 64), tanhf 2.84 u (|x| <= 10; that is
+/// sincosf 1.07 u (|x| <= 64), tanhf 2.84 u (|x| <= 10; that is
 /// 2.19 ulps at its worst, more than the documented 2 ulps, but where the
 /// result is not just above a power of two).
 constexpr int kLibmRoundings = 4;
 
+/// The CPU's f32 exp (qt-cpu-polynomial-exp, not libm), measured against
+/// the exact value over every float argument (ExpTest.cpp,
+/// QUANT_EXP_TEST_PHASES=4096): at most kExpUlps ulps where the result is
+/// a normal float and x < kExpNearOverflow (worst 0.95), kExpUlpsNearOverflow
+/// from there to overflow (results above 2^127; worst 4.17), and within
+/// kExpSubnormalError below the normal range (results flushed to 0 or
+/// rounded towards it).
+constexpr double kExpUlps = 1;
+constexpr float kExpNearOverflow = 88.0f;
+constexpr double kExpUlpsNearOverflow = 4.5;
+constexpr double kExpSubnormalError = 0x1.0p-126;
+
 /// Whose arithmetic the program's float32 operations follow.
 enum class MathModel {
-  /// The CPU: +, -, *, / and sqrt correctly rounded; exp, tanh, sin and cos
-  /// from glibc (kLibmRoundings).
+  /// The CPU: +, -, *, / and sqrt correctly rounded; f32 exp a polynomial
+  /// (kExpUlps above); tanh, sin and cos from glibc (kLibmRoundings).
   Libm,
   /// Vulkan: what the Vulkan specification ("Precision and Operation of
   /// SPIR-V Instructions") requires of every device: +, -, * correctly
@@ -112,14 +124,21 @@ inline Tracked rsqrt(Tracked a) {
   return rounded(1.0 / std::sqrt(a.value), propagated,
                  mathModel() == MathModel::Vulkan ? ulpsAsRoundings(2) : 2);
 }
-/// exp' = exp, largest at the largest v.
+/// exp' = exp, largest at the largest v. On the CPU, results that may fall
+/// below the normal range (2^-126) add kExpSubnormalError.
 inline Tracked exp(Tracked a) {
   double propagated = a.error > 0 ? std::exp(a.value + a.error) * a.error : 0.0;
   double largest = std::fabs(a.value) + a.error;
-  return rounded(std::exp(a.value), propagated,
-                 mathModel() == MathModel::Vulkan
-                     ? ulpsAsRoundings(3 + 2 * largest)
-                     : kLibmRoundings);
+  if (mathModel() == MathModel::Vulkan)
+    return rounded(std::exp(a.value), propagated,
+                   ulpsAsRoundings(3 + 2 * largest));
+  bool nearOverflow = a.value + a.error >= double(kExpNearOverflow);
+  Tracked result =
+      rounded(std::exp(a.value), propagated,
+              ulpsAsRoundings(nearOverflow ? kExpUlpsNearOverflow : kExpUlps));
+  if (std::exp(a.value - a.error) < 0x1.0p-126)
+    result.error += kExpSubnormalError;
+  return result;
 }
 /// tanh' = sech^2, largest where |v| is smallest. On Vulkan, with E+ and E-
 /// the exponentials (relative errors d+, d- <= d = 2(3 + 2|x|) u), the
