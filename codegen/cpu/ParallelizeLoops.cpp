@@ -12,6 +12,11 @@
 // scalars the body captures travel as 64-bit slots. Slicing a parallel loop
 // changes no reduction order, so results do not depend on the thread count.
 //
+// A generic whose dynamic loop ranges decide whether it is worth splitting
+// (attention over a sequence of any length) is outlined all the same; the
+// host multiplies the ranges at run time and runs the kernel on the pool or,
+// below the threshold, once on its own thread.
+//
 //===----------------------------------------------------------------------===//
 
 #include "codegen/cpu/ParallelFor.h"
@@ -23,6 +28,8 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 
@@ -38,8 +45,6 @@ using namespace quant::cpu;
 namespace {
 
 constexpr llvm::StringLiteral kKernelPrefix = "__qt_loop_kernel_";
-/// Iterations a dynamic loop dimension counts as when estimating work.
-constexpr int64_t kDynamicTripEstimate = 16;
 
 /// How a generic is split: loop `loop`, found at dimension `operandDims[i]`
 /// of operand i (-1: the operand is not sliced).
@@ -48,6 +53,12 @@ struct Split {
   SmallVector<int64_t> operandDims;
   /// Values the body uses from above (constants excluded).
   SmallVector<Value> captured;
+  /// The product of the static loop ranges. When it is below min-work and
+  /// some ranges are dynamic, the host decides at run time: the whole
+  /// product reaching min-work runs on the pool, else the kernel runs once
+  /// on the calling thread.
+  int64_t staticWork = 1;
+  bool decidedAtRunTime = false;
 };
 
 /// The split of `op`, or nothing when it should stay on one thread.
@@ -56,12 +67,18 @@ std::optional<Split> planSplit(linalg::GenericOp op, int64_t minWork) {
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   // Saturates at minWork: only the comparison matters.
-  int64_t work = 1;
+  int64_t staticWork = 1;
+  bool dynamic = false;
   for (int64_t range : ranges) {
-    int64_t trips = ShapedType::isDynamic(range) ? kDynamicTripEstimate : range;
-    work = trips != 0 && work > minWork / trips ? minWork : work * trips;
+    if (ShapedType::isDynamic(range)) {
+      dynamic = true;
+      continue;
+    }
+    staticWork = range != 0 && staticWork > minWork / range
+                     ? minWork
+                     : staticWork * range;
   }
-  if (work < minWork)
+  if (staticWork < minWork && !dynamic)
     return std::nullopt;
   // Scalars the body captures travel as 64-bit slots; anything else (a
   // memref read inside the body) keeps the op on one thread.
@@ -86,6 +103,8 @@ std::optional<Split> planSplit(linalg::GenericOp op, int64_t minWork) {
     Split split;
     split.loop = loop;
     split.captured = captured;
+    split.staticWork = staticWork;
+    split.decidedAtRunTime = staticWork < minWork;
     bool outputsSliced = true, plainUses = true;
     for (OpOperand &operand : op->getOpOperands()) {
       AffineMap map = maps[operand.getOperandNumber()];
@@ -257,10 +276,12 @@ struct ParallelizeLoopsPass
     for (Value operand : operands)
       slots += memrefSlots(cast<MemRefType>(operand.getType()));
     auto function = op->getParentOfType<func::FuncOp>();
-    OpBuilder eb = OpBuilder::atBlockBegin(&function.getBody().front());
+    OpBuilder entryBuilder =
+        OpBuilder::atBlockBegin(&function.getBody().front());
     Value arrayHost = LLVM::AllocaOp::create(
-        eb, loc, ptr, i64,
-        arith::ConstantOp::create(eb, loc, eb.getI64IntegerAttr(slots)),
+        entryBuilder, loc, ptr, i64,
+        arith::ConstantOp::create(entryBuilder, loc,
+                                  entryBuilder.getI64IntegerAttr(slots)),
         /*alignment=*/8);
     slot = 0;
     for (Value operand : operands) {
@@ -283,13 +304,41 @@ struct ParallelizeLoopsPass
         count = memref::DimOp::create(b, loc, operand, split.operandDims[i]);
         break;
       }
-    Value kernelRef =
-        func::ConstantOp::create(b, loc, parallelKernelType(context), name);
-    func::CallOp::create(
-        b, loc, parallelFor,
-        ValueRange{kernelRef, arrayHost,
-                   arith::IndexCastOp::create(b, loc, i64, count),
-                   arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1))});
+    Value countI64 = arith::IndexCastOp::create(b, loc, i64, count);
+    auto callPool = [&](OpBuilder &pb) {
+      Value kernelRef =
+          func::ConstantOp::create(pb, loc, parallelKernelType(context), name);
+      func::CallOp::create(
+          pb, loc, parallelFor,
+          ValueRange{kernelRef, arrayHost, countI64,
+                     arith::ConstantOp::create(pb, loc,
+                                               pb.getI64IntegerAttr(1))});
+    };
+    if (!split.decidedAtRunTime) {
+      callPool(b);
+      op.erase();
+      return;
+    }
+    // The work with the dynamic ranges' actual sizes.
+    Value work = arith::ConstantIndexOp::create(b, loc, split.staticWork);
+    SmallVector<int64_t> staticRanges = op.getStaticLoopRanges();
+    SmallVector<Range, 4> ranges =
+        cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc);
+    for (auto [known, range] : llvm::zip(staticRanges, ranges))
+      if (ShapedType::isDynamic(known))
+        work = arith::MulIOp::create(
+            b, loc, work, getValueOrCreateConstantIndexOp(b, loc, range.size));
+    Value large = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::uge, work,
+        arith::ConstantIndexOp::create(b, loc, minWork));
+    auto choice = scf::IfOp::create(b, loc, large, /*withElseRegion=*/true);
+    OpBuilder thenBuilder = choice.getThenBodyBuilder();
+    callPool(thenBuilder);
+    OpBuilder elseBuilder = choice.getElseBodyBuilder();
+    Value zero = arith::ConstantOp::create(elseBuilder, loc,
+                                           elseBuilder.getI64IntegerAttr(0));
+    func::CallOp::create(elseBuilder, loc, kernel,
+                         ValueRange{arrayHost, zero, countI64});
     op.erase();
   }
 };

@@ -81,24 +81,26 @@ def ParallelizeLoopsPass : Pass<"qt-cpu-parallelize-loops", "::mlir::ModuleOp"> 
   let summary = "Runs large host linalg.generic ops on the runtime's thread pool";
   let description = [{
     After bufferization, each `linalg.generic` of a host function whose
-    estimated iteration count reaches `min-work` (dynamic loops count as 16
-    iterations) and that has a parallel loop along which every output is
-    indexed moves into a kernel `__qt_loop_kernel_N(operands, begin, end)`
-    running it on the slice [begin, end) of the outermost such loop (of more
-    than one iteration); the host calls `qrt_parallel_for` over the loop's
-    range. Operands are passed as strided metadata (no copies), captured
+    iteration count (the product of its loop ranges) may reach `min-work`
+    and that has a parallel loop along which every output is indexed moves
+    into a kernel `__qt_loop_kernel_N(operands, begin, end)` running it on
+    the slice [begin, end) of the outermost such loop (of more than one
+    iteration); the host calls `qrt_parallel_for` over the loop's range.
+    When the static ranges alone stay below `min-work` and some are dynamic
+    (an attention's sequence length), the host computes the count at run
+    time and calls the kernel once on its own thread below `min-work`. Operands are passed as strided metadata (no copies), captured
     scalars as 64-bit slots, and `linalg.index` of the split loop is shifted
     by the slice's start. Splitting a parallel loop reorders no reduction,
     so results do not depend on the thread count.
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"32768",
-           "Estimated iterations from which a generic is split">,
+           "Iterations from which a generic is split">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",
     "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::linalg::LinalgDialect"
+    "::mlir::linalg::LinalgDialect", "::mlir::scf::SCFDialect"
   ];
 }
 

@@ -10,8 +10,9 @@
 // CHECK: %[[ARRAY:.*]] = llvm.alloca
 // CHECK: memref.extract_strided_metadata %{{.*}} : memref<8x16xf32, strided<[32, 1], offset: ?>>
 // CHECK: %[[COUNT:.*]] = memref.dim %{{.*}}, %c0
-// CHECK: %[[KERNEL:.*]] = constant @__qt_loop_kernel_0
 // CHECK: %[[N:.*]] = arith.index_cast %[[COUNT]]
+// CHECK-NOT: scf.if
+// CHECK: %[[KERNEL:.*]] = constant @__qt_loop_kernel_0
 // CHECK: call @qrt_parallel_for(%[[KERNEL]], %[[ARRAY]], %[[N]], %{{.*}})
 // CHECK-NOT: linalg.generic
 // CHECK: return
@@ -114,6 +115,50 @@ func.func @compound(%x: memref<65xf32>, %y: memref<64x32xf32>) {
       ins(%x : memref<65xf32>) outs(%y : memref<64x32xf32>) {
   ^bb0(%a: f32, %o: f32):
     linalg.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+// Dynamic ranges: 4 x ? x 8 iterations reach min-work (64) only when the
+// dynamic range is 2 or more, so the host multiplies the ranges at run time
+// and runs the kernel on the pool from there, else once on its own thread
+// over the whole loop. Static ranges alone reaching min-work need no test.
+// CHECK-LABEL: func.func @decided_at_run_time
+// CHECK-SAME: (%{{.*}}: memref<4x?x8xf32>, %[[Y:.*]]: memref<4x?x8xf32>)
+// CHECK: %[[ARRAY:.*]] = llvm.alloca
+// CHECK: %[[COUNT:.*]] = memref.dim %{{.*}}, %c0
+// CHECK: %[[N:.*]] = arith.index_cast %[[COUNT]]
+// CHECK: %[[D:.*]] = memref.dim %{{.*}}, %c1
+// CHECK: %[[WORK:.*]] = arith.muli %{{.*}}, %[[D]]
+// CHECK: %[[LARGE:.*]] = arith.cmpi uge, %[[WORK]], %c64
+// CHECK: scf.if %[[LARGE]] {
+// CHECK:   %[[KERNEL:.*]] = {{.*}}constant @__qt_loop_kernel_0
+// CHECK:   call @qrt_parallel_for(%[[KERNEL]], %[[ARRAY]], %[[N]], %{{.*}})
+// CHECK: } else {
+// CHECK:   call @__qt_loop_kernel_0(%[[ARRAY]], %c0_i64, %[[N]])
+// CHECK: }
+// CHECK-LABEL: func.func @static_part_suffices
+// CHECK-NOT: scf.if
+// CHECK: call @qrt_parallel_for
+func.func @decided_at_run_time(%x: memref<4x?x8xf32>, %y: memref<4x?x8xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, j, k)>, affine_map<(i, j, k) -> (i, j, k)>],
+                  iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : memref<4x?x8xf32>) outs(%y : memref<4x?x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+func.func @static_part_suffices(%x: memref<?x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      outs(%x : memref<?x64xf32>) {
+  ^bb0(%o: f32):
+    %r = arith.addf %o, %o : f32
+    linalg.yield %r : f32
   }
   return
 }
