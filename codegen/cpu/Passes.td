@@ -88,7 +88,7 @@ def ParallelizeLoopsPass : Pass<"qt-cpu-parallelize-loops", "::mlir::ModuleOp"> 
     iteration); the host calls `qrt_parallel_for` over the loop's range.
     When the static ranges alone stay below `min-work` and some are dynamic
     (an attention's sequence length), the host computes the count at run
-    time and calls the kernel once on its own thread below `min-work`. Operands are passed as strided metadata (no copies), captured
+    time and keeps the original op, inline, for counts below `min-work`. Operands are passed as strided metadata (no copies), captured
     scalars as 64-bit slots, and `linalg.index` of the split loop is shifted
     by the slice's start. Splitting a parallel loop reorders no reduction,
     so results do not depend on the thread count.

@@ -129,8 +129,8 @@ std::vector<ModelCase> cpuCases() {
     c.flags.push_back("--parallel-loops-min-work=1");
   // With a threshold of 128 iterations, the host decides at run time for
   // the loops over the attention's length: a decode step's softmax loops
-  // (kv heads 2 × group 2 × length) run once on the calling thread up to
-  // length 31 and on the pool from 32, within the test's 52 positions.
+  // (kv heads 2 × group 2 × length) run inline up to length 31 and on the
+  // pool from 32, within the test's 52 positions.
   ModelCase decided = makeCase("q8_0", "float");
   decided.name = "run_time_split_q8_0";
   decided.flags.push_back("--parallel-loops-min-work=128");

@@ -123,8 +123,8 @@ func.func @compound(%x: memref<65xf32>, %y: memref<64x32xf32>) {
 
 // Dynamic ranges: 4 x ? x 8 iterations reach min-work (64) only when the
 // dynamic range is 2 or more, so the host multiplies the ranges at run time
-// and runs the kernel on the pool from there, else once on its own thread
-// over the whole loop. Static ranges alone reaching min-work need no test.
+// and runs the kernel on the pool from there, else the original op inline.
+// Static ranges alone reaching min-work need no test.
 // CHECK-LABEL: func.func @decided_at_run_time
 // CHECK-SAME: (%{{.*}}: memref<4x?x8xf32>, %[[Y:.*]]: memref<4x?x8xf32>)
 // CHECK: %[[ARRAY:.*]] = llvm.alloca
@@ -137,7 +137,9 @@ func.func @compound(%x: memref<65xf32>, %y: memref<64x32xf32>) {
 // CHECK:   %[[KERNEL:.*]] = {{.*}}constant @__qt_loop_kernel_0
 // CHECK:   call @qrt_parallel_for(%[[KERNEL]], %[[ARRAY]], %[[N]], %{{.*}})
 // CHECK: } else {
-// CHECK:   call @__qt_loop_kernel_0(%[[ARRAY]], %c0_i64, %[[N]])
+// CHECK-NOT: call
+// CHECK:   linalg.generic
+// CHECK:     arith.addf
 // CHECK: }
 // CHECK-LABEL: func.func @static_part_suffices
 // CHECK-NOT: scf.if
