@@ -31,6 +31,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace quant::cpu {
@@ -158,6 +159,46 @@ Value fromSlot(OpBuilder &b, Location loc, Value slot, Type type) {
   return slot;
 }
 
+/// The buffer `value` is a view of: views (subview, reshapes, casts) are
+/// followed to their source.
+Value viewRoot(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+/// Whether two operands' memory may overlap: views of the same buffer, or
+/// of two buffers neither of which is a fresh allocation (function
+/// arguments may be the same buffer).
+bool mayOverlap(Value a, Value b) {
+  Value rootA = viewRoot(a), rootB = viewRoot(b);
+  if (rootA == rootB)
+    return true;
+  auto fresh = [](Value root) {
+    return root.getDefiningOp<memref::AllocOp>() ||
+           root.getDefiningOp<memref::AllocaOp>();
+  };
+  return !fresh(rootA) && !fresh(rootB);
+}
+
+/// For each operand of `op`, whether its memory overlaps no other operand
+/// where either of the two is written (read-only operands may share
+/// memory: LLVM's noalias only concerns memory that is modified).
+SmallVector<bool> disjointOperands(linalg::GenericOp op) {
+  SmallVector<bool> disjoint;
+  for (OpOperand &a : op->getOpOperands()) {
+    bool alone = true;
+    for (OpOperand &b : op->getOpOperands()) {
+      if (&a == &b || (!op.isDpsInit(&a) && !op.isDpsInit(&b)))
+        continue;
+      if (mayOverlap(a.get(), b.get()))
+        alone = false;
+    }
+    disjoint.push_back(alone);
+  }
+  return disjoint;
+}
+
 /// Slots one memref operand takes: pointer, offset, sizes, strides.
 int64_t memrefSlots(MemRefType type) { return 2 + 2 * type.getRank(); }
 
@@ -193,27 +234,38 @@ struct ParallelizeLoopsPass
     Type i64 = IntegerType::get(context, 64);
     SmallVector<Value> operands(op->getOperands());
 
-    // The kernel: rebuild the operands, slice them, run the generic.
+    // The body `(pointers..., array, begin, end)`: rebuild the operands
+    // from their pointers and the array's metadata, slice them, run the
+    // generic. A pointer is `llvm.noalias` when the host proves its operand
+    // overlaps no operand that is written: LLVM then keeps a reduction's
+    // output in registers across the loop and vectorizes it.
     std::string name = (kKernelPrefix + llvm::Twine(number)).str();
-    while (module.lookupSymbol(name))
+    while (module.lookupSymbol(name) || module.lookupSymbol(name + "_body"))
       name += "_";
     OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-    auto kernel =
-        func::FuncOp::create(mb, loc, name, parallelKernelType(context));
-    kernel.setPrivate();
-    Block *entry = kernel.addEntryBlock();
+    SmallVector<Type> bodyTypes(operands.size(), ptr);
+    bodyTypes.append({ptr, i64, i64});
+    auto body = func::FuncOp::create(mb, loc, name + "_body",
+                                     FunctionType::get(context, bodyTypes, {}));
+    body.setPrivate();
+    for (auto [i, disjoint] : llvm::enumerate(disjointOperands(op)))
+      if (disjoint)
+        body.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                        UnitAttr::get(context));
+    Block *entry = body.addEntryBlock();
     OpBuilder kb = OpBuilder::atBlockBegin(entry);
-    Value array = entry->getArgument(0);
-    Value begin = arith::IndexCastOp::create(kb, loc, kb.getIndexType(),
-                                             entry->getArgument(1));
-    Value end = arith::IndexCastOp::create(kb, loc, kb.getIndexType(),
-                                           entry->getArgument(2));
+    Value array = entry->getArgument(operands.size());
+    Value begin = arith::IndexCastOp::create(
+        kb, loc, kb.getIndexType(), entry->getArgument(operands.size() + 1));
+    Value end = arith::IndexCastOp::create(
+        kb, loc, kb.getIndexType(), entry->getArgument(operands.size() + 2));
     Value length = arith::SubIOp::create(kb, loc, end, begin);
     IRMapping mapping;
     int64_t slot = 0;
     for (auto [i, operand] : llvm::enumerate(operands)) {
       auto type = cast<MemRefType>(operand.getType());
-      Value pointer = loadSlot(kb, loc, array, slot++, ptr);
+      Value pointer = entry->getArgument(i);
+      ++slot;
       auto index = [&](int64_t at) -> Value {
         return arith::IndexCastOp::create(kb, loc, kb.getIndexType(),
                                           loadSlot(kb, loc, array, at, i64));
@@ -268,6 +320,26 @@ struct ParallelizeLoopsPass
                                              shifted.getDefiningOp());
     });
     func::ReturnOp::create(kb, loc);
+
+    // The kernel the pool runs: the operands' pointers from the array, then
+    // the body (which LLVM inlines).
+    auto kernel =
+        func::FuncOp::create(mb, loc, name, parallelKernelType(context));
+    kernel.setPrivate();
+    Block *kernelEntry = kernel.addEntryBlock();
+    OpBuilder kernelBuilder = OpBuilder::atBlockBegin(kernelEntry);
+    SmallVector<Value> bodyArguments;
+    int64_t pointerSlot = 0;
+    for (Value operand : operands) {
+      bodyArguments.push_back(loadSlot(kernelBuilder, loc,
+                                       kernelEntry->getArgument(0),
+                                       pointerSlot, ptr));
+      pointerSlot += memrefSlots(cast<MemRefType>(operand.getType()));
+    }
+    bodyArguments.append(kernelEntry->getArguments().begin(),
+                         kernelEntry->getArguments().end());
+    func::CallOp::create(kernelBuilder, loc, body, bodyArguments);
+    func::ReturnOp::create(kernelBuilder, loc);
 
     // The host: store the operands' metadata and captured scalars, call the
     // pool over the split loop's range.

@@ -1,11 +1,13 @@
 // RUN: quant-opt %s --split-input-file --qt-cpu-parallelize-loops="min-work=64" | FileCheck %s
 
 // A generic whose outputs are all indexed by its first parallel loop moves
-// into a kernel that rebuilds each operand from its strided metadata (a
-// strided view keeps its strides: no copy), slices the operands indexed by
-// that loop to [begin, end), and shifts linalg.index of the loop by begin.
+// into a body that rebuilds each operand from its pointer and strided
+// metadata (a strided view keeps its strides: no copy), slices the operands
+// indexed by that loop to [begin, end), and shifts linalg.index of the loop
+// by begin; the kernel the pool runs loads the pointers and calls the body.
 // The host stores pointer, offset, sizes and strides of every operand and
 // the captured scalar, then calls the pool over the loop's 8 iterations.
+// Operands that are function arguments may be the same buffer: no noalias.
 // CHECK-LABEL: func.func @split
 // CHECK: %[[ARRAY:.*]] = llvm.alloca
 // CHECK: memref.extract_strided_metadata %{{.*}} : memref<8x16xf32, strided<[32, 1], offset: ?>>
@@ -16,9 +18,10 @@
 // CHECK: call @qrt_parallel_for(%[[KERNEL]], %[[ARRAY]], %[[N]], %{{.*}})
 // CHECK-NOT: linalg.generic
 // CHECK: return
-// CHECK-LABEL: func.func private @__qt_loop_kernel_0
-// CHECK-SAME: (%{{.*}}: !llvm.ptr, %[[B:.*]]: i64, %{{.*}}: i64)
+// CHECK-LABEL: func.func private @__qt_loop_kernel_0_body
+// CHECK-SAME: (%[[X:.*]]: !llvm.ptr, %[[Y:.*]]: !llvm.ptr, %[[ARRAY2:.*]]: !llvm.ptr, %[[B:.*]]: i64, %{{.*}}: i64)
 // CHECK: %[[BEGIN:.*]] = arith.index_cast %[[B]]
+// CHECK: llvm.insertvalue %[[X]]
 // CHECK: memref.reinterpret_cast %{{.*}} to offset: [%{{.*}}], sizes: [8, 16], strides: [32, 1]
 // CHECK: memref.subview %{{.*}}[%[[BEGIN]], 0] [%{{.*}}, 16] [1, 1]
 // CHECK: memref.subview %{{.*}}[%[[BEGIN]], 0] [%{{.*}}, 16] [1, 1]
@@ -27,6 +30,11 @@
 // CHECK: arith.addi %[[I]], %[[BEGIN]]
 // CHECK: arith.mulf %{{.*}}, %[[SCALE:.*]] : f32
 // CHECK: return
+// CHECK-LABEL: func.func private @__qt_loop_kernel_0(
+// CHECK-SAME: %[[KARRAY:.*]]: !llvm.ptr, %[[KB:.*]]: i64, %[[KE:.*]]: i64)
+// CHECK: %[[PX:.*]] = llvm.load
+// CHECK: %[[PY:.*]] = llvm.load
+// CHECK: call @__qt_loop_kernel_0_body(%[[PX]], %[[PY]], %[[KARRAY]], %[[KB]], %[[KE]])
 func.func @split(%x: memref<8x16xf32, strided<[32, 1], offset: ?>>, %y: memref<8x16xf32>, %scale: f32) {
   linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
                   iterator_types = ["parallel", "parallel"]}
@@ -160,6 +168,39 @@ func.func @static_part_suffices(%x: memref<?x64xf32>) {
       outs(%x : memref<?x64xf32>) {
   ^bb0(%o: f32):
     %r = arith.addf %o, %o : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Operands that are distinct fresh allocations (through views) get
+// llvm.noalias pointers in the body, so LLVM may keep a reduction's output
+// in registers; an output that is also an input (in place) does not, and
+// neither does an input it overlaps, while a third, disjoint input does.
+// CHECK-LABEL: func.func @aliasing
+// CHECK-LABEL: func.func private @__qt_loop_kernel_0_body
+// CHECK-SAME: (%{{.*}}: !llvm.ptr {llvm.noalias}, %{{.*}}: !llvm.ptr {llvm.noalias}, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64)
+// CHECK-LABEL: func.func private @__qt_loop_kernel_1_body
+// CHECK-SAME: (%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {llvm.noalias}, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64)
+func.func @aliasing(%n: index) {
+  %x = memref.alloc(%n) : memref<?x64xf32>
+  %y = memref.alloc(%n) : memref<?xf32>
+  %rows = memref.subview %x[0, 0] [%n, 32] [1, 1] : memref<?x64xf32> to memref<?x32xf32, strided<[64, 1]>>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i)>],
+                  iterator_types = ["parallel", "reduction"]}
+      ins(%rows : memref<?x32xf32, strided<[64, 1]>>) outs(%y : memref<?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %r = arith.addf %a, %o : f32
+    linalg.yield %r : f32
+  }
+  %z = memref.alloc(%n) : memref<?x64xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%x, %z : memref<?x64xf32>, memref<?x64xf32>) outs(%x : memref<?x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %r = arith.addf %a, %b : f32
     linalg.yield %r : f32
   }
   return
