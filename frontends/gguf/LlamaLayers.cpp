@@ -52,13 +52,9 @@ Value index(OpBuilder &b, Location loc, int64_t dim) {
 
 /// Reductions may be reassociated (and contracted into FMAs) so LLVM can
 /// vectorize them: any summation order stays within the K·u rounding bound
-/// the tests' tolerances are derived from. LLVM counts an fadd as
-/// associative only with no-signed-zeros too (the sign of a zero sum is
-/// all it may change), which its SLP vectorizer needs for the fully
-/// unrolled sums over a head's 64 dimensions.
-constexpr arith::FastMathFlags kReduction = arith::FastMathFlags::reassoc |
-                                            arith::FastMathFlags::nsz |
-                                            arith::FastMathFlags::contract;
+/// the tests' tolerances are derived from.
+constexpr arith::FastMathFlags kReduction =
+    arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
 
 /// `acc + a * b` as a reassociable reduction step.
 Value multiplyAdd(OpBuilder &b, Location loc, Value acc, Value lhs,
