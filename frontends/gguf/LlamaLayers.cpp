@@ -297,15 +297,16 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
   // Masked, scaled scores; their row maxima; exponentials; row sums.
   double scale = 1.0 / std::sqrt(double(headDim));
   double negInf = -std::numeric_limits<double>::infinity();
-  auto maskedScore = [&](OpBuilder &nb, Location nloc, Value score) {
+  auto maskedScore = [&](OpBuilder &nb, Location nloc, Value score,
+                         double masked) {
     Value visible = isVisible(nb, nloc, index(nb, nloc, 2),
                               index(nb, nloc, 3), position);
     Value scaled = arith::MulFOp::create(
         nb, nloc, score,
         arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(scale)));
-    Value minusInf =
-        arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(negInf));
-    return arith::SelectOp::create(nb, nloc, visible, scaled, minusInf);
+    Value fill =
+        arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(masked));
+    return arith::SelectOp::create(nb, nloc, visible, scaled, fill);
   };
   AffineMap all4 = select(context, 4, {0, 1, 2, 3});
   AffineMap rows4 = select(context, 4, {0, 1, 2});
@@ -314,8 +315,15 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
       b, loc, ValueRange{scores}, filled(rowShape, negInf), {all4, rows4},
       {kPar, kPar, kPar, kRed},
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
-        return arith::MaximumFOp::create(nb, nloc, args[1],
-                                         maskedScore(nb, nloc, args[0]));
+        // Masked scores count as the lowest finite float here: they never
+        // exceed a row's visible scores (each row sees its own position),
+        // and unlike -inf, which max(m, -inf) = m folds into a conditional
+        // update, the maximum stays an unconditional reduction that LLVM
+        // vectorizes.
+        return arith::MaximumFOp::create(
+            nb, nloc, args[1],
+            maskedScore(nb, nloc, args[0],
+                        -double(std::numeric_limits<float>::max())));
       });
   Value weights = generic(
       b, loc, ValueRange{scores, maxima}, empty(scoreShape, length),
@@ -323,7 +331,7 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
       [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
         // A masked score is −inf and its weight exp(−inf) = 0.
         Value shifted = arith::SubFOp::create(
-            nb, nloc, maskedScore(nb, nloc, args[0]), args[1]);
+            nb, nloc, maskedScore(nb, nloc, args[0], negInf), args[1]);
         return math::ExpOp::create(nb, nloc, shifted);
       });
   Value sums = generic(
