@@ -54,10 +54,10 @@ struct Split {
   SmallVector<int64_t> operandDims;
   /// Values the body uses from above (constants excluded).
   SmallVector<Value> captured;
-  /// The product of the static loop ranges. When it is below min-work and
-  /// some ranges are dynamic, the host decides at run time: the whole
-  /// product reaching min-work runs on the pool, else the kernel runs once
-  /// on the calling thread.
+  /// The product of the static loop ranges (saturated at min-work). When it
+  /// is below min-work and some ranges are dynamic, the host decides at run
+  /// time: the whole product reaching min-work runs on the pool, else the
+  /// op runs inline as it was.
   int64_t staticWork = 1;
   bool decidedAtRunTime = false;
 };
@@ -322,7 +322,8 @@ struct ParallelizeLoopsPass
     func::ReturnOp::create(kb, loc);
 
     // The kernel the pool runs: the operands' pointers from the array, then
-    // the body (which LLVM inlines).
+    // the body (LLVM inlines it where it is small; noalias arguments become
+    // alias scopes there).
     auto kernel =
         func::FuncOp::create(mb, loc, name, parallelKernelType(context));
     kernel.setPrivate();
@@ -342,8 +343,28 @@ struct ParallelizeLoopsPass
     func::ReturnOp::create(kernelBuilder, loc);
 
     // The host: store the operands' metadata and captured scalars, call the
-    // pool over the split loop's range.
+    // pool over the split loop's range. When the dynamic ranges decide, all
+    // of that happens only once their product reaches min-work; below it
+    // the op stays as it was, inline host code (the loops LLVM vectorizes
+    // best where it sees the buffers' allocations).
     OpBuilder b(op);
+    if (split.decidedAtRunTime) {
+      Value work = arith::ConstantIndexOp::create(b, loc, split.staticWork);
+      SmallVector<int64_t> staticRanges = op.getStaticLoopRanges();
+      SmallVector<Range, 4> ranges =
+          cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc);
+      for (auto [known, range] : llvm::zip(staticRanges, ranges))
+        if (ShapedType::isDynamic(known))
+          work = arith::MulIOp::create(
+              b, loc, work,
+              getValueOrCreateConstantIndexOp(b, loc, range.size));
+      Value large = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::uge, work,
+          arith::ConstantIndexOp::create(b, loc, minWork));
+      auto choice = scf::IfOp::create(b, loc, large, /*withElseRegion=*/true);
+      op->moveBefore(choice.elseBlock()->getTerminator());
+      b.setInsertionPoint(choice.thenBlock()->getTerminator());
+    }
     int64_t slots = int64_t(split.captured.size());
     for (Value operand : operands)
       slots += memrefSlots(cast<MemRefType>(operand.getType()));
@@ -376,39 +397,15 @@ struct ParallelizeLoopsPass
         count = memref::DimOp::create(b, loc, operand, split.operandDims[i]);
         break;
       }
-    Value countI64 = arith::IndexCastOp::create(b, loc, i64, count);
-    auto callPool = [&](OpBuilder &pb) {
-      Value kernelRef =
-          func::ConstantOp::create(pb, loc, parallelKernelType(context), name);
-      func::CallOp::create(
-          pb, loc, parallelFor,
-          ValueRange{kernelRef, arrayHost, countI64,
-                     arith::ConstantOp::create(pb, loc,
-                                               pb.getI64IntegerAttr(1))});
-    };
-    if (!split.decidedAtRunTime) {
-      callPool(b);
+    Value kernelRef =
+        func::ConstantOp::create(b, loc, parallelKernelType(context), name);
+    func::CallOp::create(
+        b, loc, parallelFor,
+        ValueRange{kernelRef, arrayHost,
+                   arith::IndexCastOp::create(b, loc, i64, count),
+                   arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1))});
+    if (!split.decidedAtRunTime)
       op.erase();
-      return;
-    }
-    // The work with the dynamic ranges' actual sizes.
-    Value work = arith::ConstantIndexOp::create(b, loc, split.staticWork);
-    SmallVector<int64_t> staticRanges = op.getStaticLoopRanges();
-    SmallVector<Range, 4> ranges =
-        cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(b, loc);
-    for (auto [known, range] : llvm::zip(staticRanges, ranges))
-      if (ShapedType::isDynamic(known))
-        work = arith::MulIOp::create(
-            b, loc, work, getValueOrCreateConstantIndexOp(b, loc, range.size));
-    Value large = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::uge, work,
-        arith::ConstantIndexOp::create(b, loc, minWork));
-    auto choice = scf::IfOp::create(b, loc, large, /*withElseRegion=*/true);
-    OpBuilder thenBuilder = choice.getThenBodyBuilder();
-    callPool(thenBuilder);
-    // Below the threshold the op stays as it was, inline host code: the
-    // loops LLVM vectorizes best where it sees the buffers' allocations.
-    op->moveBefore(choice.elseBlock()->getTerminator());
   }
 };
 

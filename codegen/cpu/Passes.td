@@ -88,10 +88,15 @@ def ParallelizeLoopsPass : Pass<"qt-cpu-parallelize-loops", "::mlir::ModuleOp"> 
     iteration); the host calls `qrt_parallel_for` over the loop's range.
     When the static ranges alone stay below `min-work` and some are dynamic
     (an attention's sequence length), the host computes the count at run
-    time and keeps the original op, inline, for counts below `min-work`. Operands are passed as strided metadata (no copies), captured
-    scalars as 64-bit slots, and `linalg.index` of the split loop is shifted
-    by the slice's start. Splitting a parallel loop reorders no reduction,
-    so results do not depend on the thread count.
+    time and keeps the original op, inline, for counts below `min-work`.
+    Operands are passed as strided metadata (no copies), captured scalars
+    as 64-bit slots, and `linalg.index` of the split loop is shifted by the
+    slice's start. The kernel calls a body
+    `__qt_loop_kernel_N_body(pointers..., operands, begin, end)` whose
+    pointers are `llvm.noalias` where the host proves the operand disjoint
+    from every written one (distinct allocations, through views), so LLVM
+    can keep a reduction's output in registers. Splitting a parallel loop
+    reorders no reduction, so results do not depend on the thread count.
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", /*default=*/"32768",

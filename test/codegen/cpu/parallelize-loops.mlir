@@ -11,10 +11,10 @@
 // CHECK-LABEL: func.func @split
 // CHECK: %[[ARRAY:.*]] = llvm.alloca
 // CHECK: memref.extract_strided_metadata %{{.*}} : memref<8x16xf32, strided<[32, 1], offset: ?>>
-// CHECK: %[[COUNT:.*]] = memref.dim %{{.*}}, %c0
-// CHECK: %[[N:.*]] = arith.index_cast %[[COUNT]]
 // CHECK-NOT: scf.if
+// CHECK: %[[COUNT:.*]] = memref.dim %{{.*}}, %c0
 // CHECK: %[[KERNEL:.*]] = constant @__qt_loop_kernel_0
+// CHECK: %[[N:.*]] = arith.index_cast %[[COUNT]]
 // CHECK: call @qrt_parallel_for(%[[KERNEL]], %[[ARRAY]], %[[N]], %{{.*}})
 // CHECK-NOT: linalg.generic
 // CHECK: return
@@ -131,20 +131,25 @@ func.func @compound(%x: memref<65xf32>, %y: memref<64x32xf32>) {
 
 // Dynamic ranges: 4 x ? x 8 iterations reach min-work (64) only when the
 // dynamic range is 2 or more, so the host multiplies the ranges at run time
-// and runs the kernel on the pool from there, else the original op inline.
-// Static ranges alone reaching min-work need no test.
+// and from there stores the operands' metadata and runs the kernel on the
+// pool, else runs the original op inline (storing nothing). Static ranges
+// alone reaching min-work need no test.
 // CHECK-LABEL: func.func @decided_at_run_time
 // CHECK-SAME: (%{{.*}}: memref<4x?x8xf32>, %[[Y:.*]]: memref<4x?x8xf32>)
 // CHECK: %[[ARRAY:.*]] = llvm.alloca
-// CHECK: %[[COUNT:.*]] = memref.dim %{{.*}}, %c0
-// CHECK: %[[N:.*]] = arith.index_cast %[[COUNT]]
+// CHECK-NOT: llvm.store
 // CHECK: %[[D:.*]] = memref.dim %{{.*}}, %c1
 // CHECK: %[[WORK:.*]] = arith.muli %{{.*}}, %[[D]]
 // CHECK: %[[LARGE:.*]] = arith.cmpi uge, %[[WORK]], %c64
 // CHECK: scf.if %[[LARGE]] {
+// CHECK:   memref.extract_strided_metadata
+// CHECK:   llvm.store
+// CHECK:   %[[COUNT:.*]] = memref.dim %{{.*}}, %c0
 // CHECK:   %[[KERNEL:.*]] = {{.*}}constant @__qt_loop_kernel_0
+// CHECK:   %[[N:.*]] = arith.index_cast %[[COUNT]]
 // CHECK:   call @qrt_parallel_for(%[[KERNEL]], %[[ARRAY]], %[[N]], %{{.*}})
 // CHECK: } else {
+// CHECK-NOT: llvm.store
 // CHECK-NOT: call
 // CHECK:   linalg.generic
 // CHECK:     arith.addf
