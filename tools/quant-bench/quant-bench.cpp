@@ -31,6 +31,7 @@
 #include "quant/formats/Codec.h"
 #include "quant/formats/Format.h"
 #include "quant/formats/PanelLayout.h"
+#include "quant/runtime/LargeBuffer.h"
 
 #include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -68,6 +69,8 @@ struct Options {
   int threads = 2;
   int runs = 0; // 0: until about a second of measurements
   bool openblas = false;
+  /// Weights in huge pages (as compiled models hold them), else 4 KiB pages.
+  bool hugePages = true;
   std::string cpu = "host";
   std::string strategy = "auto";
   bench::Target target = bench::Target::Cpu;
@@ -86,7 +89,8 @@ void usage() {
       "[--runs R] [--cpu NAME]\n"
       "                          [--strategy auto|float|int8|packed] "
       "[--target cpu|vulkan]\n"
-      "                          [--vulkan-bytes native|emulated]\n"
+      "                          [--vulkan-bytes native|emulated] "
+      "[--pages huge|small]\n"
       "       quant-bench error --format F [--m ROWS] [--k COLS]\n\n"
       "matmul: times y = x * W^T with W (M x K) in a quantized format and x "
       "(N x K) f32.\n"
@@ -97,6 +101,9 @@ void usage() {
       "  use it when the device has timestamps (else the wall time). --threads\n"
       "  has no effect on it (only on --baseline openblas); --strategy int8 is\n"
       "  not available; --vulkan-bytes picks 8-bit storage or its emulation.\n"
+      "--pages: the weights (quantized, and f32 for the baseline) in 2 MiB\n"
+      "  transparent huge pages (default, as compiled models hold them) or\n"
+      "  4 KiB pages.\n"
       "--strategy packed: the int8 kernel on weights stored as packed panels\n"
       "  (as quant-compile embeds a model's weights; q4_0, q4_1, q5_0, q5_1,\n"
       "  q8_0, q4_k, q5_k, q6_k, M a multiple of 16).\n"
@@ -190,6 +197,10 @@ Options parseOptions(int argc, char **argv) {
         die("unknown --vulkan-bytes '" + value.str() +
                 "' (native, emulated)",
             2);
+    } else if (flag == "--pages") {
+      if (value != "huge" && value != "small")
+        die("unknown --pages '" + value.str() + "' (huge, small)", 2);
+      options.hugePages = value == "huge";
     } else if (flag == "--cpu") {
       options.cpu = value.str();
     } else if (flag == "--baseline") {
@@ -382,7 +393,16 @@ int main(int argc, char **argv) {
 
   std::mt19937 rng(42);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<float> weights(size_t(options.m * options.k));
+  auto allocate = [&](size_t bytes) {
+    rt::LargeBuffer buffer = rt::LargeBuffer::allocate(bytes, options.hugePages);
+    if (!buffer.data())
+      die("no memory for " + std::to_string(bytes >> 20) + " MiB of weights");
+    return buffer;
+  };
+  size_t weightCount = size_t(options.m * options.k);
+  rt::LargeBuffer weightMemory = allocate(weightCount * sizeof(float));
+  llvm::MutableArrayRef<float> weights(
+      reinterpret_cast<float *>(weightMemory.data()), weightCount);
   for (float &w : weights)
     w = normal(rng);
   int64_t maxN = *std::max_element(options.n.begin(), options.n.end());
@@ -409,7 +429,9 @@ int main(int argc, char **argv) {
       die(name + " cannot hold rows of " + std::to_string(options.k) +
           " elements: " + problem);
     size_t rowBytes = spec.rowBytes(size_t(options.k));
-    std::vector<uint8_t> storage(rowBytes * size_t(options.m));
+    rt::LargeBuffer storageMemory = allocate(rowBytes * size_t(options.m));
+    llvm::MutableArrayRef<uint8_t> storage(storageMemory.data(),
+                                           storageMemory.size());
     for (int64_t r = 0; r < options.m; ++r)
       fmt::quantizeRow(spec, weights.data() + r * options.k, size_t(options.k),
                        storage.data() + r * rowBytes);
@@ -418,7 +440,7 @@ int main(int argc, char **argv) {
         die(name + " with M = " + std::to_string(options.m) +
             " has no packed-panel layout (q4_0, q4_1, q5_0, q5_1, q8_0, q4_k, "
             "q5_k, q6_k and M a multiple of 16)");
-      std::vector<uint8_t> rowMajor = storage;
+      std::vector<uint8_t> rowMajor(storage.begin(), storage.end());
       fmt::packPanels(spec, rowMajor.data(), size_t(options.m),
                       size_t(options.k), storage.data());
     }

@@ -32,22 +32,53 @@ std::string openExternal(const qrt_model_desc &desc, const std::string &path,
   return "";
 }
 
+/// Parses `size` bytes at `data` named `name` into `file`; with
+/// WeightMemory::Copied, parses a huge-page copy kept in `copy` instead and
+/// releases the source's pages as they are copied.
+std::string parseImage(const uint8_t *data, size_t size,
+                       const std::string &name, WeightMemory memory,
+                       LargeBuffer &copy, gguf::File &file) {
+  if (memory == WeightMemory::Copied) {
+    copy = LargeBuffer::allocate(size);
+    if (!copy.data())
+      return "no memory for the model's " + std::to_string(size >> 20) +
+             " MiB of weights (--map-weights runs them from the file)";
+    copyFromMapping(data, size, copy.data());
+    data = copy.data();
+  }
+  auto parsed = gguf::parseMemory(data, size, name);
+  if (!parsed.hasValue())
+    return parsed.message();
+  file = parsed.take();
+  return "";
+}
+
 } // namespace
 
 std::string rt::openModelImage(const qrt_model_desc &desc,
                                const std::string &weightsPath,
-                               ModelImage &image) {
+                               WeightMemory memory, ModelImage &image) {
+  // A device keeps its own copy of the weights.
+  if (desc.constant_memory)
+    memory = WeightMemory::Mapped;
   if (desc.external_path) {
     std::string path = weightsPath.empty() ? desc.external_path : weightsPath;
-    if (std::string error = openExternal(desc, path, image.file);
-        !error.empty())
+    gguf::File mapped;
+    if (std::string error = openExternal(desc, path, mapped); !error.empty())
       return error;
-  } else {
-    auto parsed = gguf::parseMemory(desc.image, desc.image_size,
-                                    "<embedded model>");
-    if (!parsed.hasValue())
-      return parsed.message();
-    image.file = parsed.take();
+    if (memory == WeightMemory::Mapped) {
+      image.file = std::move(mapped);
+    } else if (std::string error =
+                   parseImage(mapped.bufferData(), mapped.bufferSize(), path,
+                              memory, image.copy, image.file);
+               !error.empty()) {
+      return error;
+    }
+  } else if (std::string error =
+                 parseImage(desc.image, desc.image_size, "<embedded model>",
+                            memory, image.copy, image.file);
+             !error.empty()) {
+    return error;
   }
   auto config = models::readLlamaConfig(image.file);
   if (!config.hasValue())

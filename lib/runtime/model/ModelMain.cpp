@@ -44,6 +44,7 @@ struct ModelOptions {
   int32_t threads = 0;
   bool bos = true;
   bool ignoreEos = false;
+  bool mapWeights = false;
   bool help = false;
 };
 
@@ -69,6 +70,11 @@ std::string usage(const std::string &program) {
          "context length)\n"
          "  --weights PATH        the GGUF file of a model compiled with "
          "--weights=external\n"
+         "  --map-weights         read the weights where they are mapped "
+         "instead of\n"
+         "                        copying them into huge-page memory (starts "
+         "faster,\n"
+         "                        decodes slower)\n"
          "  --threads N           worker threads (default: compiled in, or "
          "one per core)\n"
          "  -h, --help            this help\n";
@@ -121,6 +127,10 @@ std::string parseOptions(int argc, char **argv, ModelOptions &options) {
     }
     if (arg == "--ignore-eos") {
       options.ignoreEos = true;
+      continue;
+    }
+    if (arg == "--map-weights") {
+      options.mapWeights = true;
       continue;
     }
     std::string name = arg.substr(0, arg.find('='));
@@ -364,7 +374,10 @@ extern "C" int qrt_model_main(const qrt_model_desc *desc, int argc,
     qrt_set_num_threads(options.threads);
 
   ModelImage image;
-  if (std::string error = openModelImage(*desc, options.weightsPath, image);
+  WeightMemory memory =
+      options.mapWeights ? WeightMemory::Mapped : WeightMemory::Copied;
+  if (std::string error =
+          openModelImage(*desc, options.weightsPath, memory, image);
       !error.empty()) {
     std::fprintf(stderr, "%s: error: %s\n", program.c_str(), error.c_str());
     return 1;

@@ -15,13 +15,20 @@ using namespace quant::rt;
 
 ModelSession::Buffer ModelSession::allocate(size_t floats) const {
   size_t bytes = std::max<size_t>(64, (floats * sizeof(float) + 63) / 64 * 64);
-  void *memory = desc.alloc ? desc.alloc(64, bytes)
-                            : std::aligned_alloc(64, bytes);
-  if (!memory)
+  Buffer buffer;
+  if (desc.alloc) {
+    buffer.data = static_cast<float *>(desc.alloc(64, bytes));
+    buffer.deviceFree = desc.free;
+    if (buffer.data)
+      std::memset(buffer.data, 0, bytes);
+  } else {
+    // Anonymous mappings come zeroed.
+    buffer.host = LargeBuffer::allocate(bytes);
+    buffer.data = reinterpret_cast<float *>(buffer.host.data());
+  }
+  if (!buffer.data)
     throw std::bad_alloc();
-  std::memset(memory, 0, bytes);
-  return Buffer(static_cast<float *>(memory),
-                BufferDeleter{desc.free ? desc.free : std::free});
+  return buffer;
 }
 
 ModelSession::ModelSession(const qrt_model_desc &desc,

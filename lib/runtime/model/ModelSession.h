@@ -41,14 +41,29 @@ private:
   /// Writes the embedding of `token` to `out` (dim floats).
   void embed(int32_t token, float *out) const;
 
-  /// Frees a step buffer with the descriptor's `free` hook (or std::free).
-  struct BufferDeleter {
-    void (*release)(void *);
-    void operator()(float *p) const { release(p); }
+  /// A step buffer: from the descriptor's `alloc` hook (device executables)
+  /// or huge-page memory (LargeBuffer.h: the KV cache is read at every
+  /// step).
+  struct Buffer {
+    float *data = nullptr;
+    LargeBuffer host;
+    void (*deviceFree)(void *) = nullptr;
+
+    Buffer() = default;
+    Buffer(Buffer &&other) noexcept { *this = std::move(other); }
+    Buffer &operator=(Buffer &&other) noexcept {
+      std::swap(data, other.data);
+      std::swap(host, other.host);
+      std::swap(deviceFree, other.deviceFree);
+      return *this;
+    }
+    ~Buffer() {
+      if (deviceFree && data)
+        deviceFree(data);
+    }
+    float *get() const { return data; }
   };
-  using Buffer = std::unique_ptr<float[], BufferDeleter>;
-  /// `floats` zeroed floats from the descriptor's `alloc` hook (or
-  /// std::aligned_alloc), 64-byte aligned.
+  /// `floats` zeroed floats, 64-byte aligned.
   Buffer allocate(size_t floats) const;
 
   const qrt_model_desc &desc;
