@@ -24,7 +24,8 @@ bin=${QUANT_BUILD_DIR:-$root/build}/bin
 mkdir -p "$dir"
 echo "# $(date -u +%Y-%m-%d) $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, threads=$threads"
 
-# DRAM bandwidth as fp32 sgemv streams it (4096 x 14336, 235 MB). This
+# DRAM bandwidth as fp32 sgemv streams it (4096 x 14336, 235 MB, in huge
+# pages like the compiled models' weights: quant-bench --pages). This
 # machine's bandwidth drifts, so it is measured right before and right after
 # each model's run, and the roofline uses their mean.
 sgemv_bandwidth() {

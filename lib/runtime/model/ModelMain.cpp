@@ -20,6 +20,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -388,8 +390,17 @@ extern "C" int qrt_model_main(const qrt_model_desc *desc, int argc,
                  tokenizer.message().c_str());
     return 1;
   }
-  ModelSession session(*desc, image);
+  std::unique_ptr<ModelSession> session;
+  try {
+    session = std::make_unique<ModelSession>(*desc, image);
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr,
+                 "%s: error: no memory for the KV cache of %lld positions "
+                 "(compile with a smaller --context)\n",
+                 program.c_str(), (long long)desc->context_length);
+    return 1;
+  }
   if (!options.perplexityPath.empty())
-    return runPerplexity(program, session, *tokenizer, options);
-  return runGeneration(program, session, *tokenizer, options);
+    return runPerplexity(program, *session, *tokenizer, options);
+  return runGeneration(program, *session, *tokenizer, options);
 }
