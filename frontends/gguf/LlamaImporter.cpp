@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -83,7 +84,6 @@ func::FuncOp buildLayer(OpBuilder &b, Location loc,
                         RankedTensorType cacheType, const std::string &name,
                         int64_t batch, const LlamaLayerOptions &layerOptions) {
   Type f32 = b.getF32Type();
-  int64_t kvDim = config.kvDim();
   auto hiddenType = RankedTensorType::get({batch, config.dim}, f32);
   // Layer functions go at module level, whatever the caller's insertion
   // point.
@@ -115,26 +115,39 @@ func::FuncOp buildLayer(OpBuilder &b, Location loc,
   Value length = arith::AddIOp::create(
       b, loc, position, arith::ConstantIndexOp::create(b, loc, batch));
 
-  // Writes rows [B, kvDim] into the cache at (layer, position) and returns
-  // the updated cache and the layer's first `length` rows.
+  // Writes rows [B, kvDim] into the cache ([layers, kvHeads, context,
+  // headDim]) at (layer, *, position, *) and returns the updated cache and
+  // the layer's first `length` positions of every head, [kvHeads, length,
+  // headDim].
+  int64_t kvHeads = config.kvHeads, headDim = config.headDim();
   auto appendToCache = [&](Value cache, Value rows) {
-    SmallVector<OpFoldResult> strides(3, b.getIndexAttr(1));
-    Value updated = tensor::InsertSliceOp::create(
-        b, loc,
-        tensor::ExpandShapeOp::create(
-            b, loc, RankedTensorType::get({1, batch, kvDim}, f32), rows,
-            SmallVector<ReassociationIndices>{{0, 1}, {2}}),
-        cache, SmallVector<OpFoldResult>{layer, position, b.getIndexAttr(0)},
-        SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(batch),
-                                  b.getIndexAttr(kvDim)},
-        strides);
+    SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+    SmallVector<OpFoldResult> offsets{layer, b.getIndexAttr(0), position,
+                                      b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(1), b.getIndexAttr(kvHeads),
+                                    b.getIndexAttr(batch),
+                                    b.getIndexAttr(headDim)};
+    Value split = tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get({batch, kvHeads, headDim}, f32), rows,
+        SmallVector<ReassociationIndices>{{0}, {1, 2}});
+    // The rows are transposed straight into the cache's slot (an in-place
+    // extract / write / insert, so no copy between them).
+    Value slot = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({kvHeads, batch, headDim}, f32), cache,
+        offsets, sizes, strides);
+    Value written = linalg::TransposeOp::create(b, loc, split, slot,
+                                                ArrayRef<int64_t>{1, 0, 2})
+                        .getResult()[0];
+    Value updated = tensor::InsertSliceOp::create(b, loc, written, cache,
+                                                  offsets, sizes, strides);
     Value visible = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get({ShapedType::kDynamic, kvDim}, f32),
+        b, loc,
+        RankedTensorType::get({kvHeads, ShapedType::kDynamic, headDim}, f32),
         updated,
-        SmallVector<OpFoldResult>{layer, b.getIndexAttr(0),
+        SmallVector<OpFoldResult>{layer, b.getIndexAttr(0), b.getIndexAttr(0),
                                   b.getIndexAttr(0)},
-        SmallVector<OpFoldResult>{b.getIndexAttr(1), length,
-                                  b.getIndexAttr(kvDim)},
+        SmallVector<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(kvHeads),
+                                  length, b.getIndexAttr(headDim)},
         strides);
     return std::make_pair(updated, visible);
   };
@@ -166,8 +179,10 @@ void buildStep(OpBuilder &b, Location loc, const gguf::File &file,
   MLIRContext *context = b.getContext();
   Type f32 = b.getF32Type();
   int64_t batch = step.batch;
+  // Head-major: each head's keys (values) of a layer are one contiguous
+  // [context, headDim] block, which attention streams position by position.
   auto cacheType = RankedTensorType::get(
-      {config.layers, contextLength, config.kvDim()}, f32);
+      {config.layers, config.kvHeads, contextLength, config.headDim()}, f32);
   SmallVector<Type> inputs{
       RankedTensorType::get({batch, config.dim}, f32),
       RankedTensorType::get({1}, b.getI64Type()), cacheType, cacheType};

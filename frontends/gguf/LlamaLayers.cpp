@@ -264,30 +264,20 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
   MLIRContext *context = b.getContext();
   int64_t kvHeads = config.kvHeads, group = config.groupSize(),
           headDim = config.headDim();
-  Value length = tensor::DimOp::create(b, loc, keys, 0);
+  Value length = tensor::DimOp::create(b, loc, keys, 1);
   Type f32Type = b.getF32Type();
 
-  // q [B, kvHeads, group, headDim]; keys/values [L, kvHeads, headDim].
+  // q [B, kvHeads, group, headDim]; keys/values [kvHeads, L, headDim].
   Value q4 = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({batch, kvHeads, group, headDim}, f32Type),
       q, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
-  auto splitHeads = [&](Value t) {
-    return tensor::ExpandShapeOp::create(
-        b, loc,
-        RankedTensorType::get({ShapedType::kDynamic, kvHeads, headDim},
-                              f32Type),
-        t, SmallVector<ReassociationIndices>{{0}, {1, 2}},
-        SmallVector<OpFoldResult>{length, b.getIndexAttr(kvHeads),
-                                  b.getIndexAttr(headDim)});
-  };
-  Value k3 = splitHeads(keys), v3 = splitHeads(values);
 
-  // scores[h, g, b, l] = Σ_d q[b, h, g, d] · k[l, h, d]   (loops h g b l d)
+  // scores[h, g, b, l] = Σ_d q[b, h, g, d] · k[h, l, d]   (loops h g b l d)
   int64_t dyn = ShapedType::kDynamic;
   SmallVector<int64_t> scoreShape{kvHeads, group, batch, dyn};
   Value scores = generic(
-      b, loc, ValueRange{q4, k3}, filled(scoreShape, 0.0, length),
-      {select(context, 5, {2, 0, 1, 4}), select(context, 5, {3, 0, 4}),
+      b, loc, ValueRange{q4, keys}, filled(scoreShape, 0.0, length),
+      {select(context, 5, {2, 0, 1, 4}), select(context, 5, {0, 3, 4}),
        select(context, 5, {0, 1, 2, 3})},
       {kPar, kPar, kPar, kPar, kRed},
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
@@ -341,7 +331,7 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
         return arith::AddFOp::create(nb, nloc, args[1], args[0], kReduction);
       });
 
-  // out[b, h, g, d] = Σ_l weights[h, g, b, l] · v[l, h, d] / sums[h, g, b]
+  // out[b, h, g, d] = Σ_l weights[h, g, b, l] · v[h, l, d] / sums[h, g, b]
   // (CPU: loops b h g l d, the innermost loop along contiguous rows of v and
   // of the output; GPU: loops b h g d l, the sum innermost).
   SmallVector<int64_t> outShape{batch, kvHeads, group, headDim};
@@ -350,8 +340,8 @@ Value LlamaLayers::attention(Value q, Value keys, Value values,
   SmallVector<IteratorType> weightedLoops{kPar, kPar, kPar, kPar, kPar};
   weightedLoops[l] = kRed;
   Value weighted = generic(
-      b, loc, ValueRange{weights, v3}, filled(outShape, 0.0),
-      {select(context, 5, {1, 2, 0, l}), select(context, 5, {l, 1, d}),
+      b, loc, ValueRange{weights, values}, filled(outShape, 0.0),
+      {select(context, 5, {1, 2, 0, l}), select(context, 5, {1, l, d}),
        select(context, 5, {0, 1, 2, d})},
       weightedLoops,
       [](OpBuilder &nb, Location nloc, ValueRange args) -> Value {

@@ -67,7 +67,8 @@ public:
   mlir::Value rope(mlir::Value x, int64_t heads, mlir::Value cos,
                    mlir::Value sin);
   /// Causal grouped-query attention of q [B, dim] over keys and values
-  /// [L, kvDim] (L dynamic = position + B), row b seeing keys 0..position+b.
+  /// [kvHeads, L, headDim] (L dynamic = position + B), row b seeing keys
+  /// 0..position+b.
   mlir::Value attention(mlir::Value q, mlir::Value keys, mlir::Value values,
                         mlir::Value position);
   /// `silu(gate) * up`, elementwise.
