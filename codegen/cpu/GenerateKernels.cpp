@@ -24,7 +24,8 @@ struct GenerateKernelsPass
         continue;
       MatmulKernelSpec spec;
       bool integer = false;
-      if (failed(decodeKernelSpec(attr, spec, integer))) {
+      if (failed(decodeKernelSpec(attr, spec, integer)) ||
+          (!spec.segmentRows.empty() && (!integer || !spec.packedWeights))) {
         kernel.emitError("malformed '") << kMatmulKernelAttr << "' attribute";
         return signalPassFailure();
       }

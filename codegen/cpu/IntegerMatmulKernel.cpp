@@ -89,6 +89,45 @@ bool quant::cpu::canUseIntegerKernel(const MatmulKernelSpec &spec) {
          format.blockSize % kChunk == 0;
 }
 
+/// Rows [begin, end) of sibling matmuls fused into one kernel: each weight
+/// segment's share of the range runs through the panels into its columns of
+/// y (segments start at multiples of 16 rows, so panels stay aligned).
+static void emitSegmentedPanels(OpBuilder &b, Location loc,
+                                const MatmulKernelSpec &spec,
+                                const KernelOperands &operands,
+                                const integer::QuantizedActivations &x) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  Value rowsN = memref::DimOp::create(b, loc, operands.y, 0);
+  int64_t offset = 0;
+  for (auto [i, rows] : llvm::enumerate(spec.segmentRows)) {
+    // The range clamped to [offset, offset + rows), relative to the segment.
+    auto clamp = [&](Value row) -> Value {
+      Value inside = arith::MinUIOp::create(
+          b, loc, arith::MaxUIOp::create(b, loc, row, index(offset)),
+          index(offset + rows));
+      return arith::SubIOp::create(b, loc, inside, index(offset));
+    };
+    Value begin = clamp(operands.begin), end = clamp(operands.end);
+    Value any = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                      begin, end);
+    auto ifAny = scf::IfOp::create(b, loc, any);
+    OpBuilder tb = ifAny.getThenBodyBuilder();
+    Value columns = memref::SubViewOp::create(
+        tb, loc, operands.y,
+        ArrayRef<OpFoldResult>{tb.getIndexAttr(0), tb.getIndexAttr(offset)},
+        ArrayRef<OpFoldResult>{rowsN, tb.getIndexAttr(rows)},
+        ArrayRef<OpFoldResult>{tb.getIndexAttr(1), tb.getIndexAttr(1)});
+    MatmulKernelSpec segment = spec;
+    segment.weights = spec.segmentWeights(i);
+    segment.segmentRows.clear();
+    integer::emitPackedPanels(tb, loc, segment, operands.segments[i], columns,
+                              x, begin, end);
+    offset += rows;
+  }
+}
+
 void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kernel,
                               const MatmulKernelSpec &spec) {
   OpBuilder::InsertionGuard guard(builder);
@@ -417,7 +456,9 @@ void quant::cpu::buildIntegerMatmulKernel(OpBuilder &builder, func::FuncOp kerne
   // the thread count, so results do not depend on it); otherwise the
   // per-row path, whose activation rows stay in L2 in blocks while the
   // weight rows stream.
-  if (!rowPath) {
+  if (!rowPath && !operands.segments.empty()) {
+    emitSegmentedPanels(b, loc, spec, operands, quantized);
+  } else if (!rowPath) {
     emitPackedPanels(b, loc, spec, w, y, quantized, operands.begin,
                      operands.end);
   } else {

@@ -10,6 +10,8 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace quant::cpu;
 
@@ -54,6 +56,7 @@ DictionaryAttr quant::cpu::encodeKernelSpec(MLIRContext *context,
       b.getNamedAttr("row_tile", b.getI64IntegerAttr(spec.rowTile)),
       b.getNamedAttr("vnni", b.getBoolAttr(spec.vnni)),
       b.getNamedAttr("packed_weights", b.getBoolAttr(spec.packedWeights)),
+      b.getNamedAttr("segment_rows", b.getDenseI64ArrayAttr(spec.segmentRows)),
       b.getNamedAttr("strategy", b.getStringAttr(integer ? "int8" : "float")),
   });
 }
@@ -70,8 +73,9 @@ LogicalResult quant::cpu::decodeKernelSpec(DictionaryAttr attr,
   auto vnni = attr.getAs<BoolAttr>("vnni");
   auto packed = attr.getAs<BoolAttr>("packed_weights");
   auto strategy = attr.getAs<StringAttr>("strategy");
+  auto segments = attr.getAs<DenseI64ArrayAttr>("segment_rows");
   if (!format || !reduction || !x || !w || !y || !tile || !vnni || !packed ||
-      !strategy ||
+      !strategy || !segments ||
       !isa<MemRefType>(x.getValue()) || !isa<MemRefType>(w.getValue()) ||
       !isa<MemRefType>(y.getValue()))
     return failure();
@@ -83,8 +87,27 @@ LogicalResult quant::cpu::decodeKernelSpec(DictionaryAttr attr,
   spec.rowTile = tile.getInt();
   spec.vnni = vnni.getValue();
   spec.packedWeights = packed.getValue();
+  spec.segmentRows.assign(segments.asArrayRef().begin(),
+                          segments.asArrayRef().end());
   integer = strategy.getValue() == "int8";
+  // Segments split a static, plain [M, BLOCKS, BYTES] weight.
+  if (!spec.segmentRows.empty()) {
+    int64_t rows = 0;
+    for (int64_t r : spec.segmentRows)
+      rows += r;
+    if (spec.weights.getRank() != 3 || !spec.weights.hasStaticShape() ||
+        rows != spec.weights.getShape()[0])
+      return failure();
+  }
   return success();
+}
+
+MemRefType quant::cpu::MatmulKernelSpec::segmentWeights(size_t i) const {
+  if (segmentRows.empty())
+    return weights;
+  SmallVector<int64_t> shape(weights.getShape());
+  shape[0] = segmentRows[i];
+  return MemRefType::get(shape, weights.getElementType());
 }
 
 KernelOperands quant::cpu::beginKernelBody(OpBuilder &builder,
@@ -98,8 +121,10 @@ KernelOperands quant::cpu::beginKernelBody(OpBuilder &builder,
   Value operands = entry->getArgument(0);
   auto ptrType = LLVM::LLVMPointerType::get(builder.getContext());
 
-  // Three data pointers, then the dynamic sizes of x, W and y.
-  int64_t slot = 3;
+  // The data pointers of x, each weight and y, then the dynamic sizes of
+  // x, W and y (segmented weights are static).
+  int64_t weightCount = std::max<int64_t>(1, spec.segmentRows.size());
+  int64_t slot = 2 + weightCount;
   SmallVector<Value> xSizes =
       loadDynamicSizes(builder, loc, operands, spec.activations, &slot);
   SmallVector<Value> wSizes =
@@ -109,11 +134,18 @@ KernelOperands quant::cpu::beginKernelBody(OpBuilder &builder,
   k.x = memrefFromPointer(builder, loc,
                           loadSlot(builder, loc, operands, 0, ptrType),
                           spec.activations, xSizes);
-  k.w = memrefFromPointer(builder, loc,
-                          loadSlot(builder, loc, operands, 1, ptrType),
-                          spec.weights, wSizes);
+  for (int64_t i = 0; i < weightCount; ++i) {
+    Value weight = memrefFromPointer(
+        builder, loc, loadSlot(builder, loc, operands, 1 + i, ptrType),
+        spec.segmentWeights(size_t(i)), wSizes);
+    if (spec.segmentRows.empty())
+      k.w = weight;
+    else
+      k.segments.push_back(weight);
+  }
   k.y = memrefFromPointer(builder, loc,
-                          loadSlot(builder, loc, operands, 2, ptrType),
+                          loadSlot(builder, loc, operands, 1 + weightCount,
+                                   ptrType),
                           spec.result, ySizes);
   k.begin = arith::IndexCastOp::create(builder, loc, builder.getIndexType(),
                                        entry->getArgument(1));

@@ -12,7 +12,10 @@ namespace quant::cpu {
 /// The operands of a matmul kernel, rebuilt as memrefs from its operand array.
 struct KernelOperands {
   mlir::func::FuncOp kernel;
+  /// `w` is the only weight, or null when the spec has segments, whose
+  /// weights are `segments`.
   mlir::Value x, w, y;
+  llvm::SmallVector<mlir::Value> segments;
   mlir::Value begin, end; // index
 };
 

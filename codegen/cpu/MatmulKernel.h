@@ -26,6 +26,13 @@ struct MatmulKernelSpec {
   /// The weights are stored as packed panels (quant/formats/PanelLayout.h),
   /// read directly by the integer kernel's panel micro-kernel.
   bool packedWeights = false;
+  /// Sibling matmuls fused into one kernel (packed weights only): the rows
+  /// of each weight operand, whose outputs follow one another along M.
+  /// `weights` then describes their concatenation. Empty: one weight.
+  llvm::SmallVector<int64_t> segmentRows;
+
+  /// The storage type of weight segment `i` (of `weights` when unsegmented).
+  mlir::MemRefType segmentWeights(size_t i) const;
 };
 
 /// True when the integer kernel (buildIntegerMatmulKernel) handles `spec`:

@@ -12,6 +12,14 @@ def OutlineMatmulKernelsPass : Pass<"qt-cpu-outline-kernels", "::mlir::ModuleOp"
     dequantized in registers by the format's hook, FMA reduction) and replaces
     the op by a `qt.dispatch` of that kernel over the output rows, reading the
     weight's raw storage.
+
+    With `fuse-siblings`, matmuls with packed-panel weights of one format
+    that read the same 2-D activations in one block (a layer's query, key
+    and value projections; its gate and up projections) become a single
+    dispatch of one kernel over their rows one after the other: one
+    quantization of the activations and one parallel loop instead of one
+    per matmul. Each weight stays a separate operand (no copy); each result
+    is a `tensor.extract_slice` of the joint output's columns.
   }];
   let options = [
     Option<"rowTile", "row-tile", "int64_t", /*default=*/"4",
@@ -22,6 +30,9 @@ def OutlineMatmulKernelsPass : Pass<"qt-cpu-outline-kernels", "::mlir::ModuleOp"
            "codes and the target has VNNI)">,
     Option<"vnni", "vnni", "bool", /*default=*/"false",
            "The target has AVX-512 VNNI (vpdpbusd)">,
+    Option<"fuseSiblings", "fuse-siblings", "bool", /*default=*/"true",
+           "Run packed-weight matmuls of one format that read the same "
+           "activations as one kernel over their concatenated rows">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::func::FuncDialect",

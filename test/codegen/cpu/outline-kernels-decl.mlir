@@ -9,7 +9,7 @@
 // CHECK-LABEL: func.func @two
 // CHECK: qt.dispatch @__qt_matmul_kernel_0
 // CHECK: qt.dispatch @__qt_matmul_kernel_1
-// CHECK: func.func private @__qt_matmul_kernel_0(!llvm.ptr, i64, i64) attributes {qt.matmul_kernel = {activations = memref<1x256xf32>, format = #qt.q8_0, packed_weights = false, reduction_size = 256 : i64, result = memref<1x16xf32>, row_tile = 4 : i64, strategy = "int8", vnni = true, weights = memref<16x8x34xi8>}}
+// CHECK: func.func private @__qt_matmul_kernel_0(!llvm.ptr, i64, i64) attributes {qt.matmul_kernel = {activations = memref<1x256xf32>, format = #qt.q8_0, packed_weights = false, reduction_size = 256 : i64, result = memref<1x16xf32>, row_tile = 4 : i64, segment_rows = array<i64>, strategy = "int8", vnni = true, weights = memref<16x8x34xi8>}}
 // CHECK: func.func private @__qt_matmul_kernel_1(!llvm.ptr, i64, i64) attributes {qt.matmul_kernel = {{{.*}}format = #qt.iq4_nl{{.*}}strategy = "float"
 // NOVNNI: strategy = "float"
 // NOVNNI: strategy = "float"
