@@ -88,30 +88,35 @@ private:
   size_t bytes = 0;
 };
 
+/// Bytes copyFromMapping copies before it drops the source's pages.
+constexpr size_t kCopyPieceBytes = size_t(64) << 20;
+
+/// Copies bytes [begin, end) of a read-only file mapping at `source` to the
+/// same offsets of `target`, then drops the source pages that lie wholly
+/// inside the range from the mapping (the bytes around it may belong to
+/// something else). The mapping must be private and never written: its
+/// pages are reread from the file if touched again. Ranges copied
+/// concurrently must not overlap.
+inline void copyRangeFromMapping(const uint8_t *source, uint8_t *target,
+                                 size_t begin, size_t end) {
+  std::memcpy(target + begin, source + begin, end - begin);
+  size_t page = size_t(::sysconf(_SC_PAGESIZE));
+  auto first = (reinterpret_cast<uintptr_t>(source + begin) + page - 1) /
+               page * page;
+  auto last = reinterpret_cast<uintptr_t>(source + end) / page * page;
+  if (last > first)
+    ::madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+}
+
 /// Copies `size` bytes of a read-only file mapping at `source` to `target`
-/// in pieces, dropping each piece's pages from the mapping once copied, so
+/// in pieces of kCopyPieceBytes, dropping each piece's pages once copied, so
 /// that the copy's peak resident memory stays near `size` instead of twice
-/// it. The mapping must be private and never written (its pages are reread
-/// from the file if touched again).
+/// it (see copyRangeFromMapping).
 inline void copyFromMapping(const uint8_t *source, size_t size,
                             uint8_t *target) {
-  constexpr size_t kPiece = size_t(64) << 20;
-  size_t page = size_t(::sysconf(_SC_PAGESIZE));
-  auto sourceAddress = reinterpret_cast<uintptr_t>(source);
-  // Only whole pages inside the source range are dropped: the bytes around
-  // it may belong to something else.
-  uintptr_t released = (sourceAddress + page - 1) / page * page;
-  for (size_t done = 0; done < size;) {
-    size_t piece = std::min(kPiece, size - done);
-    std::memcpy(target + done, source + done, piece);
-    done += piece;
-    uintptr_t copied = (sourceAddress + done) / page * page;
-    if (copied > released) {
-      ::madvise(reinterpret_cast<void *>(released), copied - released,
-                MADV_DONTNEED);
-      released = copied;
-    }
-  }
+  for (size_t begin = 0; begin < size; begin += kCopyPieceBytes)
+    copyRangeFromMapping(source, target, begin,
+                         std::min(size, begin + kCopyPieceBytes));
 }
 
 } // namespace quant::rt

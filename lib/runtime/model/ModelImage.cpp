@@ -3,7 +3,9 @@
 #include "ModelImage.h"
 
 #include "quant/models/Fingerprint.h"
+#include "quant/runtime/Runtime.h"
 
+#include <algorithm>
 #include <cstring>
 
 using namespace quant;
@@ -32,6 +34,28 @@ std::string openExternal(const qrt_model_desc &desc, const std::string &path,
   return "";
 }
 
+/// copyFromMapping's pieces on the thread pool: the destination's huge
+/// pages are zeroed by the kernel as each thread first touches them, which
+/// is most of the copy's time.
+void copyInParallel(const uint8_t *source, size_t size, uint8_t *target) {
+  struct Copy {
+    const uint8_t *source;
+    uint8_t *target;
+    size_t size;
+  } copy{source, target, size};
+  int64_t pieces = int64_t((size + kCopyPieceBytes - 1) / kCopyPieceBytes);
+  qrt_parallel_for(
+      [](void *context, int64_t begin, int64_t end) {
+        const Copy &c = *static_cast<const Copy *>(context);
+        for (int64_t piece = begin; piece < end; ++piece) {
+          size_t first = size_t(piece) * kCopyPieceBytes;
+          copyRangeFromMapping(c.source, c.target, first,
+                               std::min(c.size, first + kCopyPieceBytes));
+        }
+      },
+      &copy, pieces, 1);
+}
+
 /// Parses `size` bytes at `data` named `name` into `file`; with
 /// WeightMemory::Copied, parses a huge-page copy kept in `copy` instead and
 /// releases the source's pages as they are copied.
@@ -43,7 +67,7 @@ std::string parseImage(const uint8_t *data, size_t size,
     if (!copy.data())
       return "no memory for the model's " + std::to_string(size >> 20) +
              " MiB of weights (--map-weights runs them from the file)";
-    copyFromMapping(data, size, copy.data());
+    copyInParallel(data, size, copy.data());
     data = copy.data();
   }
   auto parsed = gguf::parseMemory(data, size, name);
