@@ -88,6 +88,38 @@ unsigned blockElementCode(const FormatSpec &spec, const uint8_t *block,
   return v & ((1u << spec.bits) - 1u);
 }
 
+void blockElementCodes(const FormatSpec &spec, const uint8_t *block,
+                       unsigned *out) {
+  assert(isResolved(spec));
+  const size_t n = spec.blockSize;
+  if (spec.layout != Layout::Generic) {
+    for (size_t i = 0; i < n; ++i)
+      out[i] = detail::kElementCode(spec.layout, block, unsigned(i));
+    return;
+  }
+  const uint8_t *codes = block + codeOffset(spec);
+  if (isGgmlSplit(spec)) {
+    const size_t half = n / 2;
+    const uint8_t *qs = spec.bits == 5 ? codes + n / 8 : codes;
+    for (size_t i = 0; i < half; ++i) {
+      out[i] = qs[i] & 0xFu;
+      out[i + half] = unsigned(qs[i]) >> 4;
+    }
+    if (spec.bits == 5)
+      for (size_t i = 0; i < n; ++i)
+        out[i] |= ((codes[i / 8] >> (i % 8)) & 1u) << 4;
+    return;
+  }
+  const unsigned mask = (1u << spec.bits) - 1u;
+  for (size_t i = 0; i < n; ++i) {
+    const size_t bit = linearBit(spec, i);
+    unsigned v = unsigned(codes[bit / 8]) >> (bit % 8);
+    if ((bit % 8) + spec.bits > 8)
+      v |= unsigned(codes[bit / 8 + 1]) << (8 - bit % 8);
+    out[i] = v & mask;
+  }
+}
+
 void setBlockElementCode(const FormatSpec &spec, uint8_t *block, size_t i,
                          unsigned code) {
   assert(isResolved(spec) && i < spec.blockSize);

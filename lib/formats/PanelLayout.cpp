@@ -4,6 +4,7 @@
 #include "quant/formats/Codec.h"
 
 #include <cstring>
+#include <vector>
 
 using namespace quant::fmt;
 
@@ -34,34 +35,37 @@ size_t quant::fmt::panelHeaderOffset(const FormatSpec &spec) {
   return spec.layout == Layout::Q6_K ? spec.codeBytes() : 0;
 }
 
-/// Stores code `code` of column i (< 32) of panel row r in the 4-bit quads
-/// at `codes` (4 x 64 bytes).
-static void storeNibble(uint8_t *codes, size_t r, size_t i, unsigned code) {
-  // Column i = 8g + 4h + j: vector g, nibble h, byte 4r + j.
-  size_t g = i / 8, h = (i / 4) % 2, j = i % 4;
-  uint8_t &byte = codes[g * 64 + 4 * r + j];
-  byte = uint8_t(h ? (byte & 0x0F) | code << 4 : (byte & 0xF0) | code);
-}
-
-/// Stores code `code` of column i (< 32) of panel row r in the 32-column
-/// block's codes at `codes` (64 * bits bytes; see PanelLayout.h).
-static void storeCode(uint8_t *codes, size_t r, size_t i, unsigned code,
-                      unsigned bits) {
+/// Stores the codes of panel row r for one 32-column block, `code[i]` ^
+/// `flip` for column i, in the block's codes at `codes` (64 * bits bytes;
+/// see PanelLayout.h).
+static void storeBlockCodes(uint8_t *codes, size_t r, const unsigned *code,
+                            unsigned flip, unsigned bits) {
   if (bits == 8) {
-    codes[(i / 4) * 64 + 4 * r + i % 4] = uint8_t(code);
+    // Column i: quad vector i / 4, byte 4r + i % 4.
+    for (size_t i = 0; i < 32; ++i)
+      codes[(i / 4) * 64 + 4 * r + i % 4] = uint8_t(code[i] ^ flip);
     return;
   }
-  storeNibble(codes, r, i, code & 0x0F);
+  // Column i = 8g + 4h + j: vector g, nibble h, byte 4r + j; every nibble
+  // of the row's bytes is written, so the bytes are stored whole.
+  for (size_t g = 0; g < 4; ++g)
+    for (size_t j = 0; j < 4; ++j)
+      codes[g * 64 + 4 * r + j] =
+          uint8_t(((code[8 * g + j] ^ flip) & 0x0F) |
+                  ((code[8 * g + 4 + j] ^ flip) & 0x0F) << 4);
   if (bits == 4)
     return;
   // The high bits of quad q = i / 4 (byte 4r + i % 4 of the quad): in plane
-  // vector q / perPlane at bit (q % perPlane) * high.
+  // vector q / perPlane at bit (q % perPlane) * high. The planes' bytes are
+  // filled field by field (every bit of them belongs to some quad).
   unsigned high = bits - 4, perPlane = 8 / high;
-  size_t q = i / 4, v = q / perPlane;
-  unsigned shift = unsigned(q % perPlane) * high;
-  uint8_t &byte = codes[256 + v * 64 + 4 * r + i % 4];
-  byte = uint8_t((byte & ~(((1u << high) - 1) << shift)) |
-                 (code >> 4) << shift);
+  for (size_t i = 0; i < 32; ++i) {
+    size_t q = i / 4, v = q / perPlane;
+    unsigned shift = unsigned(q % perPlane) * high;
+    uint8_t &byte = codes[256 + v * 64 + 4 * r + i % 4];
+    byte = uint8_t((byte & ~(((1u << high) - 1) << shift)) |
+                   ((code[i] ^ flip) >> 4) << shift);
+  }
 }
 
 /// Packs one panel-block of a super-block layout (see PanelLayout.h) from
@@ -70,12 +74,14 @@ static void packSuperBlock(const FormatSpec &spec, const uint8_t *const *source,
                            uint8_t *out) {
   size_t header = panelHeaderBytes(spec), at = panelHeaderOffset(spec);
   uint8_t *codes = out + kPanelRows * header;
+  std::vector<unsigned> rowCodes(spec.blockSize);
   for (size_t r = 0; r < kPanelRows; ++r) {
     for (size_t b = 0; b < header; ++b)
       out[kPanelRows * b + r] = source[r][at + b];
-    for (size_t i = 0; i < spec.blockSize; ++i)
-      storeCode(codes + (i / 32) * 64 * spec.bits, r, i % 32,
-                blockElementCode(spec, source[r], i), spec.bits);
+    blockElementCodes(spec, source[r], rowCodes.data());
+    for (size_t i = 0; i < spec.blockSize; i += 32)
+      storeBlockCodes(codes + (i / 32) * 64 * spec.bits, r, &rowCodes[i], 0,
+                      spec.bits);
   }
 }
 
@@ -100,14 +106,13 @@ void quant::fmt::packPanels(const FormatSpec &spec, const uint8_t *in,
       }
       uint8_t *scales = block, *mins = block + kPanelRows * scaleBytes;
       uint8_t *codes = mins + kPanelRows * minBytes;
+      unsigned rowCodes[32]; // hasPanelLayout: generic blocks of 32
       for (size_t r = 0; r < kPanelRows; ++r) {
         const uint8_t *source = panelIn + r * rowBytes + b * blockBytes;
         std::memcpy(scales + r * scaleBytes, source, scaleBytes);
         std::memcpy(mins + r * minBytes, source + scaleBytes, minBytes);
-        for (size_t i = 0; i < spec.blockSize; ++i) {
-          unsigned code = blockElementCode(spec, source, i) ^ flip;
-          storeCode(codes, r, i, code, spec.bits);
-        }
+        blockElementCodes(spec, source, rowCodes);
+        storeBlockCodes(codes, r, rowCodes, flip, spec.bits);
       }
     }
   }

@@ -59,8 +59,19 @@ std::string mainSource(const frontends::LlamaProgram &program,
      << "static const char *const weightNames[] = {\n";
   for (const std::string &name : program.weightNames)
     os << "  " << cString(name) << ",\n";
-  os << "};\n\n"
-     << "static const qrt_model_desc model = {\n"
+  os << "};\n\n";
+  // External weights are packed by the runtime when it loads them.
+  bool packAtLoad = !externalPath.empty() && !program.packedWeights.empty();
+  if (packAtLoad) {
+    os << "static const char *const packedNames[] = {\n";
+    for (const std::string &name : program.packedWeights)
+      os << "  " << cString(name) << ",\n";
+    os << "};\n\n";
+  }
+  std::string packed =
+      packAtLoad ? std::to_string(program.packedWeights.size()) + ", packedNames"
+                 : "0, nullptr";
+  os << "static const qrt_model_desc model = {\n"
      << "  quant_model_prefill, " << options.prefillBatch << ",\n"
      << "  quant_model_decode, " << contextLength << ",\n"
      << "  " << program.weightNames.size() << ", weightNames,\n"
@@ -73,7 +84,7 @@ std::string mainSource(const frontends::LlamaProgram &program,
   // Vulkan runtime (device options, set-up and teardown).
   if (options.vulkan)
     os << "  _mlir_memref_to_llvm_aligned_alloc, _mlir_memref_to_llvm_free,\n"
-       << "  qrt_vk_register_constant};\n\n"
+       << "  qrt_vk_register_constant, " << packed << "};\n\n"
        << "static int runModel(int argc, char **argv, void *) {\n"
        << "  return qrt_model_main(&model, argc, argv);\n"
        << "}\n\n"
@@ -81,7 +92,7 @@ std::string mainSource(const frontends::LlamaProgram &program,
        << "  return qrt_vk_run(argc, argv, runModel, nullptr);\n"
        << "}\n";
   else
-    os << "  nullptr, nullptr, nullptr};\n\n"
+    os << "  nullptr, nullptr, nullptr, " << packed << "};\n\n"
        << "int main(int argc, char **argv) {\n"
        << "  return qrt_model_main(&model, argc, argv);\n"
        << "}\n";
@@ -145,7 +156,7 @@ int driver::compileModel(const ModelCompileOptions &options) {
   // rewritten (same sizes), so decode runs the register-blocked kernel too.
   bool vnni = cpu::cpuHasFeature(options.target.cpu, "avx512vnni");
   import.layers.packWeights =
-      !options.vulkan && !options.externalWeights &&
+      !options.vulkan &&
       (options.matmulStrategy == "int8" ||
        (options.matmulStrategy == "auto" && vnni));
   frontends::LlamaProgram program =
@@ -232,7 +243,7 @@ int driver::compileModel(const ModelCompileOptions &options) {
     if (!writeFile(imagePath, header, error))
       return fail(imagePath + ": " + error);
   }
-  if (!program.packedWeights.empty()) {
+  if (!program.packedWeights.empty() && !options.externalWeights) {
     imagePath = work.file("packed.gguf");
     if (std::string problem =
             writePackedImage(file, program.packedWeights, imagePath);
@@ -253,9 +264,11 @@ int driver::compileModel(const ModelCompileOptions &options) {
           : ", " + std::to_string(program.packedWeights.size()) +
                 " packed into 16-row panels";
   progress.step("linking " + options.outputFile +
-                (options.externalWeights ? " (weights external)"
-                                         : " (weights embedded" + packedNote +
-                                               ")"));
+                (options.externalWeights
+                     ? " (weights external" +
+                           (packedNote.empty() ? "" : packedNote + " at load") +
+                           ")"
+                     : " (weights embedded" + packedNote + ")"));
   std::string runtimeDir = cpu::runtimeDirectory(options.argv0.c_str());
   std::vector<std::string> inputs{"-O2", "-I" QUANT_RUNTIME_INCLUDE_DIR,
                                   source, assembly, object};

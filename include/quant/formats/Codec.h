@@ -100,6 +100,10 @@ void dequantizeBlock(const FormatSpec &spec, const uint8_t *in, float *out);
 /// The stored code of element `i` of `block` (0 <= i < blockSize).
 unsigned blockElementCode(const FormatSpec &spec, const uint8_t *block,
                           size_t i);
+/// The stored codes of every element of `block` into `codes` (blockSize
+/// values): blockElementCode for each i, with the layout worked out once.
+void blockElementCodes(const FormatSpec &spec, const uint8_t *block,
+                       unsigned *codes);
 /// Replaces the code of element `i` by `code` (< blockCodeCount), leaving
 /// every other bit of the block unchanged.
 void setBlockElementCode(const FormatSpec &spec, uint8_t *block, size_t i,

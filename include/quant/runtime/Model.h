@@ -18,7 +18,8 @@ extern "C" {
 
 /// A compiled forward step. `buffers` holds the data pointers of: the
 /// embeddings [batch x dim] f32, the position (one i64), the key cache and
-/// the value cache [layers x context x kvDim] f32 (updated in place), the
+/// the value cache [layers x kvHeads x context x headDim] f32 (updated in
+/// place), the
 /// weights in `weight_names` order, then the logits [batch x vocab] f32.
 typedef void (*qrt_model_step_fn)(void **buffers);
 
@@ -53,6 +54,11 @@ typedef struct qrt_model_desc {
   void *(*alloc)(size_t alignment, size_t bytes);
   void (*free)(void *memory);
   void (*constant_memory)(const void *data, uint64_t bytes);
+  /// External weights the kernels read as packed panels
+  /// (quant/formats/PanelLayout.h): the file holds them row-major, and the
+  /// runtime packs them in its copy of the weights at load time.
+  int32_t num_packed_weights;
+  const char *const *packed_weight_names;
 } qrt_model_desc;
 
 /// The model executable's main: generation, --logits, --perplexity (see

@@ -2,11 +2,14 @@
 
 #include "ModelImage.h"
 
+#include "quant/formats/PanelLayout.h"
+#include "quant/gguf/Tensor.h"
 #include "quant/models/Fingerprint.h"
 #include "quant/runtime/Runtime.h"
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 using namespace quant;
 using namespace quant::rt;
@@ -77,6 +80,46 @@ std::string parseImage(const uint8_t *data, size_t size,
   return "";
 }
 
+/// Rewrites the tensors the descriptor lists as packed (external weights,
+/// row-major in the file) into packed panels in the image's copy, on the
+/// thread pool. Returns an empty string or a one-line error.
+std::string packAtLoad(const qrt_model_desc &desc, ModelImage &image) {
+  struct Tensor {
+    fmt::FormatSpec spec;
+    uint8_t *data;
+    size_t rows, cols, bytes;
+  };
+  std::vector<Tensor> tensors;
+  for (int32_t i = 0; i < desc.num_packed_weights; ++i) {
+    const char *name = desc.packed_weight_names[i];
+    const gguf::TensorInfo *tensor = image.file.findTensor(name);
+    const fmt::FormatSpec *format =
+        tensor ? gguf::blockFormatOf(tensor->type) : nullptr;
+    if (!format || tensor->dims.size() != 2)
+      return std::string("the model has no block-quantized matrix ") + name;
+    size_t rows = size_t(tensor->dims[1]), cols = size_t(tensor->dims[0]);
+    fmt::FormatSpec spec = format->resolvedFor(cols);
+    if (!fmt::canPackPanels(spec, rows, cols))
+      return std::string("tensor ") + name + " cannot be packed into panels";
+    // The image is the runtime's own copy: its bytes may be rewritten.
+    auto *data = const_cast<uint8_t *>(image.file.tensorData(*tensor).data);
+    tensors.push_back({spec, data, rows, cols, size_t(tensor->byteSize)});
+  }
+  qrt_parallel_for(
+      [](void *context, int64_t begin, int64_t end) {
+        auto &all = *static_cast<std::vector<Tensor> *>(context);
+        std::vector<uint8_t> packed;
+        for (int64_t i = begin; i < end; ++i) {
+          Tensor &t = all[size_t(i)];
+          packed.resize(t.bytes);
+          fmt::packPanels(t.spec, t.data, t.rows, t.cols, packed.data());
+          std::memcpy(t.data, packed.data(), t.bytes);
+        }
+      },
+      &tensors, int64_t(tensors.size()), 1);
+  return "";
+}
+
 } // namespace
 
 std::string rt::openModelImage(const qrt_model_desc &desc,
@@ -85,6 +128,11 @@ std::string rt::openModelImage(const qrt_model_desc &desc,
   // A device keeps its own copy of the weights.
   if (desc.constant_memory)
     memory = WeightMemory::Mapped;
+  if (desc.num_packed_weights > 0 && memory == WeightMemory::Mapped)
+    return "--map-weights cannot be used: this executable packs " +
+           std::to_string(desc.num_packed_weights) +
+           " of the file's weights into panels when it loads them (compile "
+           "with --matmul-strategy=float to read them in place)";
   if (desc.external_path) {
     std::string path = weightsPath.empty() ? desc.external_path : weightsPath;
     gguf::File mapped;
@@ -104,6 +152,8 @@ std::string rt::openModelImage(const qrt_model_desc &desc,
              !error.empty()) {
     return error;
   }
+  if (std::string error = packAtLoad(desc, image); !error.empty())
+    return error;
   auto config = models::readLlamaConfig(image.file);
   if (!config.hasValue())
     return config.message();

@@ -1,7 +1,7 @@
 //===- BlockAccessTest.cpp - Element codes under a fixed block header -----===//
 //
 // For every named format: the code read back from an encoded block is the one
-// the decoder uses, setting one element's code changes only that element, and
+// the decoder uses (element by element and for the whole block at once), setting one element's code changes only that element, and
 // blockElementValues predicts the decoded value of every code bit-exactly
 // (NaN codes as NaN).
 //
@@ -53,6 +53,12 @@ TEST_P(BlockAccess, CodesAndValuesMatchTheDecoder) {
     ASSERT_EQ(block, rowBytes);
     std::vector<float> decoded(n);
     dequantizeBlock(spec, block.data(), decoded.data());
+    // The whole block's codes at once are the per-element ones.
+    std::vector<unsigned> all(n);
+    blockElementCodes(spec, block.data(), all.data());
+    for (size_t i = 0; i < n; ++i)
+      ASSERT_EQ(all[i], blockElementCode(spec, block.data(), i))
+          << spec.name << " element " << i;
     std::vector<float> values(codes), groupValues(codes);
     for (size_t i = 0; i < n; ++i) {
       const unsigned code = blockElementCode(spec, block.data(), i);
