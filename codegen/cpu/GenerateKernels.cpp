@@ -24,8 +24,7 @@ struct GenerateKernelsPass
         continue;
       MatmulKernelSpec spec;
       bool integer = false;
-      if (failed(decodeKernelSpec(attr, spec, integer)) ||
-          (!spec.segmentRows.empty() && (!integer || !spec.packedWeights))) {
+      if (failed(decodeKernelSpec(attr, spec, integer))) {
         kernel.emitError("malformed '") << kMatmulKernelAttr << "' attribute";
         return signalPassFailure();
       }

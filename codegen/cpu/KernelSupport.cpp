@@ -90,13 +90,14 @@ LogicalResult quant::cpu::decodeKernelSpec(DictionaryAttr attr,
   spec.segmentRows.assign(segments.asArrayRef().begin(),
                           segments.asArrayRef().end());
   integer = strategy.getValue() == "int8";
-  // Segments split a static, plain [M, BLOCKS, BYTES] weight.
+  // Segments split a static, plain [M, BLOCKS, BYTES] packed weight, which
+  // only the integer kernel reads.
   if (!spec.segmentRows.empty()) {
     int64_t rows = 0;
     for (int64_t r : spec.segmentRows)
       rows += r;
-    if (spec.weights.getRank() != 3 || !spec.weights.hasStaticShape() ||
-        rows != spec.weights.getShape()[0])
+    if (!integer || !spec.packedWeights || spec.weights.getRank() != 3 ||
+        !spec.weights.hasStaticShape() || rows != spec.weights.getShape()[0])
       return failure();
   }
   return success();

@@ -265,11 +265,9 @@ LlamaProgram frontends::importLlama(MLIRContext *context,
               options.contextLength, step, options.layers);
   if (options.layers.packWeights)
     for (const std::string &name : program.weightNames) {
-      const gguf::TensorInfo *tensor = file.findTensor(name);
-      const fmt::FormatSpec *format = gguf::blockFormatOf(tensor->type);
-      SmallVector<int64_t> shape(tensor->dims.rbegin(), tensor->dims.rend());
-      if (format && !isEmbeddingTable(name) &&
-          hasPackedPanels(*format, shape))
+      fmt::FormatSpec spec;
+      if (!isEmbeddingTable(name) &&
+          gguf::panelFormat(*file.findTensor(name), spec))
         program.packedWeights.push_back(name);
     }
   return program;

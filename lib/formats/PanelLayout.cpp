@@ -3,8 +3,8 @@
 #include "quant/formats/PanelLayout.h"
 #include "quant/formats/Codec.h"
 
+#include <cassert>
 #include <cstring>
-#include <vector>
 
 using namespace quant::fmt;
 
@@ -74,11 +74,12 @@ static void packSuperBlock(const FormatSpec &spec, const uint8_t *const *source,
                            uint8_t *out) {
   size_t header = panelHeaderBytes(spec), at = panelHeaderOffset(spec);
   uint8_t *codes = out + kPanelRows * header;
-  std::vector<unsigned> rowCodes(spec.blockSize);
+  unsigned rowCodes[256]; // super-blocks hold 256 elements
+  assert(spec.blockSize <= 256);
   for (size_t r = 0; r < kPanelRows; ++r) {
     for (size_t b = 0; b < header; ++b)
       out[kPanelRows * b + r] = source[r][at + b];
-    blockElementCodes(spec, source[r], rowCodes.data());
+    blockElementCodes(spec, source[r], rowCodes);
     for (size_t i = 0; i < spec.blockSize; i += 32)
       storeBlockCodes(codes + (i / 32) * 64 * spec.bits, r, &rowCodes[i], 0,
                       spec.bits);

@@ -8,6 +8,7 @@
 #include "quant/gguf/Tensor.h"
 
 #include "quant/formats/Format.h"
+#include "quant/formats/PanelLayout.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -150,6 +151,18 @@ std::string TensorInfo::shapeString() const {
       out += " x ";
   }
   return out.empty() ? "scalar" : out;
+}
+
+bool panelFormat(const TensorInfo &tensor, fmt::FormatSpec &spec) {
+  const fmt::FormatSpec *format = blockFormatOf(tensor.type);
+  if (!format || tensor.dims.size() != 2)
+    return false;
+  size_t rows = size_t(tensor.numRows()), cols = size_t(tensor.rowLength());
+  fmt::FormatSpec resolved = format->resolvedFor(cols);
+  if (!fmt::canPackPanels(resolved, rows, cols))
+    return false;
+  spec = resolved;
+  return true;
 }
 
 } // namespace quant::gguf

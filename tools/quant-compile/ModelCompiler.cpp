@@ -151,9 +151,10 @@ int driver::compileModel(const ModelCompileOptions &options) {
   // kernels want every parallel loop mapped to invocations.
   import.layers.float64Rope = !options.vulkan;
   import.layers.reductionInnermost = options.vulkan;
-  // The CPU int8 kernels read the linear layers' weights as packed panels
-  // when they are embedded: the image is written with those tensors
-  // rewritten (same sizes), so decode runs the register-blocked kernel too.
+  // The CPU int8 kernels read the linear layers' weights as packed panels,
+  // so decode runs the register-blocked kernel too: embedded images are
+  // written with those tensors rewritten (same sizes); external files stay
+  // as they are and the runtime packs the tensors when it loads them.
   bool vnni = cpu::cpuHasFeature(options.target.cpu, "avx512vnni");
   import.layers.packWeights =
       !options.vulkan &&

@@ -42,16 +42,13 @@ std::string driver::writePackedImage(const gguf::File &file,
   std::vector<uint8_t> buffer;
   for (const Packed &p : packed) {
     const gguf::TensorInfo &tensor = *p.tensor;
-    const fmt::FormatSpec *format = gguf::blockFormatOf(tensor.type);
-    if (!format || tensor.dims.size() != 2)
-      return "tensor '" + tensor.name + "' has no packed-panel layout";
-    size_t rows = size_t(tensor.dims[1]), cols = size_t(tensor.dims[0]);
-    fmt::FormatSpec spec = format->resolvedFor(cols);
-    if (!fmt::canPackPanels(spec, rows, cols) || p.offset < written)
+    fmt::FormatSpec spec;
+    if (!gguf::panelFormat(tensor, spec) || p.offset < written)
       return "tensor '" + tensor.name + "' cannot be packed into panels";
     os << bytes(base + written, p.offset - written);
     buffer.resize(tensor.byteSize);
-    fmt::packPanels(spec, base + p.offset, rows, cols, buffer.data());
+    fmt::packPanels(spec, base + p.offset, size_t(tensor.numRows()),
+                    size_t(tensor.rowLength()), buffer.data());
     os << bytes(buffer.data(), buffer.size());
     written = p.offset + tensor.byteSize;
   }

@@ -80,6 +80,12 @@ struct TensorInfo {
   std::string shapeString() const;
 };
 
+/// True when `tensor` is a matrix of a block format that fmt::packPanels can
+/// pack (fmt::canPackPanels: a panel layout, whole 16-row panels); `spec`
+/// then holds the format resolved for its rows. Pack it with
+/// `fmt::packPanels(spec, in, tensor.numRows(), tensor.rowLength(), out)`.
+bool panelFormat(const TensorInfo &tensor, fmt::FormatSpec &spec);
+
 } // namespace quant::gguf
 
 #endif // QUANT_GGUF_TENSOR_H

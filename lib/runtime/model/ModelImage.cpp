@@ -37,9 +37,10 @@ std::string openExternal(const qrt_model_desc &desc, const std::string &path,
   return "";
 }
 
-/// copyFromMapping's pieces on the thread pool: the destination's huge
-/// pages are zeroed by the kernel as each thread first touches them, which
-/// is most of the copy's time.
+/// Copies a read-only mapping in pieces of kCopyPieceBytes on the thread
+/// pool (copyRangeFromMapping): the destination's huge pages are zeroed by
+/// the kernel as each thread first touches them, which is most of the
+/// copy's time.
 void copyInParallel(const uint8_t *source, size_t size, uint8_t *target) {
   struct Copy {
     const uint8_t *source;
@@ -61,15 +62,17 @@ void copyInParallel(const uint8_t *source, size_t size, uint8_t *target) {
 
 /// Parses `size` bytes at `data` named `name` into `file`; with
 /// WeightMemory::Copied, parses a huge-page copy kept in `copy` instead and
-/// releases the source's pages as they are copied.
+/// releases the source's pages as they are copied. `mappable`: the weights
+/// could be read in place instead (the error then says how).
 std::string parseImage(const uint8_t *data, size_t size,
                        const std::string &name, WeightMemory memory,
-                       LargeBuffer &copy, gguf::File &file) {
+                       bool mappable, LargeBuffer &copy, gguf::File &file) {
   if (memory == WeightMemory::Copied) {
     copy = LargeBuffer::allocate(size);
     if (!copy.data())
       return "no memory for the model's " + std::to_string(size >> 20) +
-             " MiB of weights (--map-weights runs them from the file)";
+             " MiB of weights" +
+             (mappable ? " (--map-weights reads them from the file)" : "");
     copyInParallel(data, size, copy.data());
     data = copy.data();
   }
@@ -93,17 +96,13 @@ std::string packAtLoad(const qrt_model_desc &desc, ModelImage &image) {
   for (int32_t i = 0; i < desc.num_packed_weights; ++i) {
     const char *name = desc.packed_weight_names[i];
     const gguf::TensorInfo *tensor = image.file.findTensor(name);
-    const fmt::FormatSpec *format =
-        tensor ? gguf::blockFormatOf(tensor->type) : nullptr;
-    if (!format || tensor->dims.size() != 2)
-      return std::string("the model has no block-quantized matrix ") + name;
-    size_t rows = size_t(tensor->dims[1]), cols = size_t(tensor->dims[0]);
-    fmt::FormatSpec spec = format->resolvedFor(cols);
-    if (!fmt::canPackPanels(spec, rows, cols))
+    fmt::FormatSpec spec;
+    if (!tensor || !gguf::panelFormat(*tensor, spec))
       return std::string("tensor ") + name + " cannot be packed into panels";
     // The image is the runtime's own copy: its bytes may be rewritten.
     auto *data = const_cast<uint8_t *>(image.file.tensorData(*tensor).data);
-    tensors.push_back({spec, data, rows, cols, size_t(tensor->byteSize)});
+    tensors.push_back({spec, data, size_t(tensor->numRows()),
+                       size_t(tensor->rowLength()), size_t(tensor->byteSize)});
   }
   qrt_parallel_for(
       [](void *context, int64_t begin, int64_t end) {
@@ -133,6 +132,7 @@ std::string rt::openModelImage(const qrt_model_desc &desc,
            std::to_string(desc.num_packed_weights) +
            " of the file's weights into panels when it loads them (compile "
            "with --matmul-strategy=float to read them in place)";
+  bool mappable = desc.num_packed_weights == 0;
   if (desc.external_path) {
     std::string path = weightsPath.empty() ? desc.external_path : weightsPath;
     gguf::File mapped;
@@ -142,13 +142,13 @@ std::string rt::openModelImage(const qrt_model_desc &desc,
       image.file = std::move(mapped);
     } else if (std::string error =
                    parseImage(mapped.bufferData(), mapped.bufferSize(), path,
-                              memory, image.copy, image.file);
+                              memory, mappable, image.copy, image.file);
                !error.empty()) {
       return error;
     }
   } else if (std::string error =
                  parseImage(desc.image, desc.image_size, "<embedded model>",
-                            memory, image.copy, image.file);
+                            memory, mappable, image.copy, image.file);
              !error.empty()) {
     return error;
   }

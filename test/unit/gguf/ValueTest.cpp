@@ -2,6 +2,7 @@
 
 #include "GgufTestUtil.h"
 
+#include "quant/formats/Format.h"
 #include "quant/gguf/Metadata.h"
 #include "quant/gguf/Tensor.h"
 #include "quant/gguf/Value.h"
@@ -172,4 +173,23 @@ TEST(GgufTensorType, NamesAndSizes) {
   EXPECT_EQ(t.numElements(), 256u * 64);
   EXPECT_EQ(t.numRows(), 64u);
   EXPECT_EQ(t.rowLength(), 256u);
+}
+
+TEST(GgufTensorType, PanelFormat) {
+  // Matrices of a format with a panel layout and whole 16-row panels.
+  auto matrix = [](uint32_t type, std::vector<uint64_t> dims) {
+    TensorInfo t;
+    t.type = type;
+    t.dims = std::move(dims);
+    return t;
+  };
+  quant::fmt::FormatSpec spec;
+  ASSERT_TRUE(panelFormat(matrix(kTypeQ4_0, {64, 32}), spec));
+  EXPECT_EQ(spec.name, "q4_0");
+  ASSERT_TRUE(panelFormat(matrix(12, {512, 16}), spec)); // q4_k
+  EXPECT_EQ(spec.name, "q4_k");
+  EXPECT_FALSE(panelFormat(matrix(kTypeQ4_0, {64, 24}), spec)); // 1.5 panels
+  EXPECT_FALSE(panelFormat(matrix(kTypeQ4_0, {64, 16, 2}), spec)); // 3-D
+  EXPECT_FALSE(panelFormat(matrix(kTypeF32, {64, 32}), spec));
+  EXPECT_FALSE(panelFormat(matrix(11, {256, 32}), spec)); // q3_k: no panels
 }
